@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// Teaching Networks: the training engine, the chart library, the notebook runner and `tn`.
+import PackageDescription
+
+// The engine's inner loops are plain Swift over unsafe pointers; bounds checks
+// are already guaranteed by shape checks at the layer boundary, so release
+// builds drop the remaining runtime checks there.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "TeachingNetworks",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tn", targets: ["tn"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Charts", targets: ["Charts"]),
+        .library(name: "Notebook", targets: ["Notebook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through Debian's -dev packages.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CCmarkGFM", path: "Sources/CCmarkGFM"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
+        // The training engine: buffers, layers, losses, optimizers, data, trainer.
+        .target(
+            name: "Engine",
+            dependencies: ["CBLAS", "CZlib"],
+            swiftSettings: fastMath
+        ),
+        // SVG charts; depends on nothing in the engine.
+        .target(name: "Charts"),
+        // Chapters -> executed blocks -> cached results -> static site.
+        .target(
+            name: "Notebook",
+            dependencies: ["Engine", "Charts", "CCmarkGFM"]
+        ),
+        // The thin command-line front end.
+        .executableTarget(
+            name: "tn",
+            dependencies: [
+                "Engine", "Charts", "Notebook",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Engine", "Charts"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

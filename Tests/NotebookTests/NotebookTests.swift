@@ -1,0 +1,3 @@
+// Fixture chapter sets and end-to-end tests of `tn build` live here.
+import XCTest
+@testable import Notebook
