@@ -9,7 +9,8 @@ struct TN: ParsableCommand {
         abstract: "Teaching Networks: train the tutorial's networks and build the tutorial site.",
         subcommands: [
             // Engine
-            // Train.self, Bench.self (issue 2)
+            Train.self,
+            Bench.self,
             // Optimizers (issue 5)
             // Charts (issue 3)
             // Runner (issue 4)

@@ -1,0 +1,79 @@
+// Fully connected layer: y = x Wᵀ + b, with W shaped [out, in] as in PyTorch.
+
+public final class Linear: Layer {
+    public let inputFeatures: Int
+    public let outputFeatures: Int
+    public var parameterCount: Int { outputFeatures * inputFeatures + outputFeatures }
+    public var description: String { "Linear(\(inputFeatures), \(outputFeatures))" }
+
+    // Views into the model's flat buffers (layout: weight [out, in], then bias [out]).
+    private var weight: Matrix!          // [out, in]
+    private var bias: UnsafeMutablePointer<Float>!            // [out]
+    private var weightGradient: Matrix!  // [out, in]
+    private var biasGradient: UnsafeMutablePointer<Float>!    // [out]
+
+    private var output: ActivationBuffer       // [batch, out]
+    private var inputGradient: ActivationBuffer // [batch, in]
+    private var lastInput: Matrix?
+
+    public init(_ inputFeatures: Int, _ outputFeatures: Int) {
+        precondition(inputFeatures > 0 && outputFeatures > 0, "Linear(\(inputFeatures), \(outputFeatures)): sizes must be positive")
+        self.inputFeatures = inputFeatures
+        self.outputFeatures = outputFeatures
+        self.output = ActivationBuffer(columns: outputFeatures)
+        self.inputGradient = ActivationBuffer(columns: inputFeatures)
+    }
+
+    public func bind(parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>) {
+        weight = Matrix(data: parameters, rows: outputFeatures, columns: inputFeatures)
+        bias = parameters + outputFeatures * inputFeatures
+        weightGradient = Matrix(data: gradients, rows: outputFeatures, columns: inputFeatures)
+        biasGradient = gradients + outputFeatures * inputFeatures
+    }
+
+    /// PyTorch's nn.Linear default: kaiming_uniform(a=√5) for the weight, which
+    /// reduces to U(±1/√fan_in), and U(±1/√fan_in) for the bias.
+    public func initializeParameters(using generator: inout RandomGenerator) {
+        let bound = 1 / Float(inputFeatures).squareRoot()
+        for i in 0..<weight.count { weight.data[i] = generator.uniform(-bound, bound) }
+        for i in 0..<outputFeatures { bias[i] = generator.uniform(-bound, bound) }
+    }
+
+    public func reserve(batchCapacity: Int) {
+        output.reserve(rows: batchCapacity)
+        inputGradient.reserve(rows: batchCapacity)
+    }
+
+    public func forward(_ input: Matrix, mode: Mode) -> Matrix {
+        input.requireColumns(inputFeatures, description)
+        lastInput = input
+        let y = output.matrix(rows: input.rows)
+        for r in 0..<input.rows { y.row(r).update(from: bias, count: outputFeatures) }
+        if input.rows == 1 {
+            BLAS.gemv(weight, input.data, into: y.data, beta: 1)
+        } else {
+            BLAS.gemm(input, weight, transposeB: true, into: y, beta: 1)
+        }
+        return y
+    }
+
+    public func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix? {
+        guard let x = lastInput else { preconditionFailure("\(description): backward before forward") }
+        outputGradient.requireColumns(outputFeatures, "\(description) backward")
+        // dW = dYᵀ X ; db = Σ_rows dY ; dX = dY W
+        BLAS.gemm(outputGradient, transposeA: true, x, into: weightGradient)
+        biasGradient.update(from: outputGradient.data, count: outputFeatures)
+        for r in 1..<max(outputGradient.rows, 1) {
+            let g = outputGradient.row(r)
+            for j in 0..<outputFeatures { biasGradient[j] += g[j] }
+        }
+        guard needsInputGradient else { return nil }
+        let dx = inputGradient.matrix(rows: x.rows)
+        if x.rows == 1 {
+            BLAS.gemv(weight, transpose: true, outputGradient.data, into: dx.data)
+        } else {
+            BLAS.gemm(outputGradient, weight, into: dx)
+        }
+        return dx
+    }
+}

@@ -1,0 +1,65 @@
+// What a training run reports: per-epoch metrics, divergence, and a summary.
+
+/// One epoch's metrics. JSON keys match `tn train --json`.
+public struct EpochMetrics: Codable, Sendable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var testLoss: Double?
+    public var testAccuracy: Double?
+    public var seconds: Double
+    public var steps: Int
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds, steps
+        case trainLoss = "train_loss"
+        case testLoss = "test_loss"
+        case testAccuracy = "test_accuracy"
+    }
+}
+
+/// Where a run stopped because the loss stopped being a finite number.
+public struct Divergence: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var epoch: Int
+    /// The step within the epoch, counting from 1.
+    public var step: Int
+    /// The step counting from the start of training, from 1.
+    public var globalStep: Int
+    public var description: String { "diverged at epoch \(epoch), step \(step)" }
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, step
+        case globalStep = "global_step"
+    }
+}
+
+public struct TrainingResult: Codable, Sendable {
+    public var epochs: [EpochMetrics]
+    public var divergence: Divergence?
+    public var batchSize: Int
+    public var seed: UInt64
+    public var totalSteps: Int
+    public var totalSeconds: Double
+    public var scale: String
+
+    public var finalTrainLoss: Double? { epochs.last?.trainLoss }
+    public var finalTestLoss: Double? { epochs.last?.testLoss }
+    public var bestTestLoss: Double? { epochs.compactMap(\.testLoss).min() }
+    public var trainLosses: [Double] { epochs.map(\.trainLoss) }
+    public var testLosses: [Double] { epochs.compactMap(\.testLoss) }
+    public var diverged: Bool { divergence != nil }
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, divergence, seed, scale
+        case batchSize = "batch_size"
+        case totalSteps = "total_steps"
+        case totalSeconds = "total_seconds"
+    }
+}
+
+/// What the trainer tells its observer while it runs.
+public enum TrainingEvent {
+    /// After each optimizer step (`step` counts from 1 within the epoch).
+    case step(epoch: Int, step: Int, stepsInEpoch: Int, loss: Double)
+    case epochEnded(EpochMetrics)
+    case diverged(Divergence)
+}

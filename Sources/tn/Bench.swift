@@ -1,0 +1,103 @@
+// `tn bench`: training-step speed of the tutorial network per batch size.
+import ArgumentParser
+import Engine
+import Foundation
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training steps of the tutorial network (samples/s, µs/step, peak memory) beside this machine's sgemm rate.")
+
+    @Option(help: "Comma-separated batch sizes.")
+    var batchSizes = "1,32,512,10000"
+
+    @Option(help: "Timed steps per batch size (default: enough for about 2 seconds each).")
+    var steps: Int?
+
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON line per batch size.")
+    var json = false
+
+    func validate() throws {
+        guard parsedBatchSizes() != nil else {
+            throw ValidationError("--batch-sizes must be positive integers separated by commas, e.g. 1,32,512,10000; got '\(batchSizes)'")
+        }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+    }
+
+    func parsedBatchSizes() -> [Int]? {
+        let values = batchSizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
+        return values.map { $0! }
+    }
+
+    func run() throws {
+        if let threads { BLAS.threadCount = threads }
+        let sizes = parsedBatchSizes()!
+        let largest = sizes.max()!
+        let dataSource: String
+        let data: Dataset
+        if let mnist = try? MNIST.load(trainCount: max(largest, 1), testCount: 1, location: noDownload()) {
+            data = mnist.train
+            dataSource = "MNIST"
+        } else {
+            data = Self.syntheticImages(count: max(largest, 1))
+            dataSource = "synthetic (MNIST not found locally)"
+        }
+        let gigaflops = Benchmark.sgemmGigaflops()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if !json {
+            print(String(format: "sgemm 512³: %.1f GFLOP/s, %d thread(s); data: %@", gigaflops, BLAS.threadCount, dataSource))
+            print("batch   samples/s     µs/step   matrix GFLOP/s  (% of sgemm)   peak RSS")
+        }
+        for size in sizes.sorted() {
+            let stepCount = steps ?? max(5, min(20_000, Int(2e6 / Double(size * 60 + 150))))
+            var measurement = Benchmark.trainingSteps(data: data, batchSize: size, steps: stepCount)
+            measurement.threads = BLAS.threadCount
+            if json {
+                struct Line: Encodable {
+                    let measurement: StepBenchmark
+                    let sgemm: Double
+                    let data: String
+                    func encode(to encoder: Encoder) throws {
+                        try measurement.encode(to: encoder)
+                        var c = encoder.container(keyedBy: Key.self)
+                        try c.encode(sgemm, forKey: Key("sgemm_512_gflops"))
+                        try c.encode(data, forKey: Key("data"))
+                    }
+                }
+                print(String(decoding: try encoder.encode(Line(measurement: measurement, sgemm: gigaflops, data: dataSource)), as: UTF8.self))
+            } else {
+                print(String(format: "%5d  %10.0f  %10.1f  %14.1f  (%5.1f%%)   %6.0f MiB",
+                             measurement.batchSize, measurement.samplesPerSecond, measurement.microsecondsPerStep,
+                             measurement.achievedGigaflops, 100 * measurement.achievedGigaflops / gigaflops,
+                             Double(measurement.peakResidentBytes) / 1_048_576))
+            }
+        }
+    }
+
+    private func noDownload() -> DataLocation {
+        var location = DataLocation.fromEnvironment()
+        location.allowDownload = false
+        return location
+    }
+
+    /// Random pixels with MNIST's shape and range, for machines without the data.
+    static func syntheticImages(count: Int) -> Dataset {
+        var generator = RandomGenerator(seed: 1)
+        let inputs = Tensor(shape: [count, 784])
+        for i in 0..<inputs.count { inputs.data[i] = Float(generator.next() % 256) }
+        return Dataset(inputs: inputs, labels: (0..<count).map { _ in Int32(generator.next() % 10) })
+    }
+}
+
+/// A JSON key made at run time.
+struct Key: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -1,0 +1,105 @@
+// `tn train`: trains the tutorial's network on the MNIST subset.
+import ArgumentParser
+import Engine
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the tutorial's MNIST network by batch, stochastic or mini-batch gradient descent.",
+        discussion: "Prints one JSON line per epoch with --json, then a summary line. A diverging run (NaN or infinite loss) stops and is reported as the result.")
+
+    @Option(help: ArgumentHelp("Examples per step: 1 (stochastic) … N, or 'full' (batch gradient descent).", valueName: "N|full"))
+    var batchSize: BatchSize = .examples(512)
+
+    @Option(help: "Epochs to train.")
+    var epochs = 100
+
+    @Option(name: .customLong("lr"), help: "Learning rate η.")
+    var learningRate = 0.1
+
+    @Option(help: "Seed for initialisation, shuffling and dropout.")
+    var seed: UInt64 = 0
+
+    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    var threads: Int?
+
+    @OptionGroup var data: DataOptions
+
+    @Flag(help: "Print JSON lines (one per epoch, then a summary) instead of a table.")
+    var json = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard learningRate >= 0, learningRate.isFinite else {
+            throw ValidationError("--lr must be a finite number ≥ 0, got \(learningRate)")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        if let threads { BLAS.threadCount = threads }
+        let mnist = try data.load()
+        let batch = batchSize.resolved(datasetSize: mnist.train.count)
+        let model = Sequential.tutorialNetwork(seed: seed)
+        let trainer = Trainer(model: model, optimizer: SGD<Float>(learningRate: learningRate))
+        let configuration = TrainingConfiguration(batchSize: batch, epochs: epochs, seed: seed)
+        let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if !json {
+            print("epoch  train_loss  test_loss  test_acc  seconds")
+        }
+        let result = trainer.fit(train: mnist.train, test: mnist.test, configuration: configuration) { event in
+            progress.handle(event)
+            guard case .epochEnded(let metrics) = event else { return }
+            if json {
+                print(String(decoding: try! encoder.encode(metrics), as: UTF8.self))
+            } else if progress.style != .bar || metrics.epoch == configuration.epochs {
+                print(String(format: "%5d  %10.4f  %9.4f  %8.4f  %7.2f", metrics.epoch, metrics.trainLoss,
+                             metrics.testLoss ?? .nan, metrics.testAccuracy ?? .nan, metrics.seconds))
+            }
+        }
+        let summary = Summary(result: result)
+        if json {
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text)
+        }
+        if result.diverged { throw ExitCode(3) }
+    }
+}
+
+/// The last line of `tn train`.
+struct Summary: Encodable {
+    let result: TrainingResult
+
+    enum CodingKeys: String, CodingKey {
+        case summary, batchSize = "batch_size", epochs, finalTrainLoss = "final_train_loss",
+             finalTestLoss = "final_test_loss", bestTestLoss = "best_test_loss", diverged,
+             totalSeconds = "total_seconds", seed, scale
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(true, forKey: .summary)
+        try c.encode(result.batchSize, forKey: .batchSize)
+        try c.encode(result.epochs.count, forKey: .epochs)
+        try c.encodeIfPresent(result.finalTrainLoss, forKey: .finalTrainLoss)
+        try c.encodeIfPresent(result.finalTestLoss, forKey: .finalTestLoss)
+        try c.encodeIfPresent(result.bestTestLoss, forKey: .bestTestLoss)
+        try c.encodeIfPresent(result.divergence?.description, forKey: .diverged)
+        try c.encode(result.totalSeconds, forKey: .totalSeconds)
+        try c.encode(result.seed, forKey: .seed)
+        try c.encode(result.scale, forKey: .scale)
+    }
+
+    var text: String {
+        var lines = ["batch size \(result.batchSize), \(result.epochs.count) epochs in \(String(format: "%.1f", result.totalSeconds)) s"]
+        if let loss = result.finalTrainLoss { lines.append(String(format: "final train loss %.4f", loss)) }
+        if let loss = result.finalTestLoss, let best = result.bestTestLoss {
+            lines.append(String(format: "final test loss %.4f, best %.4f", loss, best))
+        }
+        if let divergence = result.divergence { lines.append(divergence.description) }
+        return lines.joined(separator: "\n")
+    }
+}
