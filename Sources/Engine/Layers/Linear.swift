@@ -61,7 +61,16 @@ public final class Linear: Layer {
         guard let x = lastInput else { preconditionFailure("\(description): backward before forward") }
         outputGradient.requireColumns(outputFeatures, "\(description) backward")
         // dW = dYᵀ X ; db = Σ_rows dY ; dX = dY W
-        BLAS.gemm(outputGradient, transposeA: true, x, into: weightGradient)
+        if x.rows == 1 {
+            // A single example's dW is the outer product dy ⊗ x: one write
+            // pass, where sgemm would first clear dW and then accumulate.
+            for i in 0..<outputFeatures {
+                let scale = outputGradient.data[i], row = weightGradient.row(i)
+                for j in 0..<inputFeatures { row[j] = scale * x.data[j] }
+            }
+        } else {
+            BLAS.gemm(outputGradient, transposeA: true, x, into: weightGradient)
+        }
         biasGradient.update(from: outputGradient.data, count: outputFeatures)
         for r in 1..<max(outputGradient.rows, 1) {
             let g = outputGradient.row(r)

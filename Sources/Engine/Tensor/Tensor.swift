@@ -68,6 +68,7 @@ public final class Tensor {
 }
 
 /// A row-major view of `rows × columns` floats that someone else owns.
+/// A view does not keep its tensor alive: the owner must outlive it.
 public struct Matrix {
     public let data: UnsafeMutablePointer<Float>
     public let rows: Int

@@ -71,7 +71,8 @@ public final class Trainer {
         let batchInputs = fullBatch ? train.inputs : Tensor(shape: [batchSize, train.features])
         let batchLabels = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
         let order = UnsafeMutableBufferPointer<Int32>.allocate(capacity: count)
-        defer { batchLabels.deallocate(); order.deallocate() }
+        // Matrix views do not keep their tensor alive; this does, for the whole run.
+        defer { withExtendedLifetime(batchInputs) {}; batchLabels.deallocate(); order.deallocate() }
         for i in 0..<count { order[i] = Int32(i) }
         if fullBatch { train.labels.withUnsafeBufferPointer { batchLabels.update(from: $0.baseAddress!, count: count) } }
         var shuffler = RandomGenerator.stream(seed: configuration.seed, 1)
@@ -122,6 +123,13 @@ public final class Trainer {
         result.totalSteps = globalStep
         result.totalSeconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// How an epoch slices `exampleCount` examples into batches of `batchSize`:
+    /// full batches, then one partial batch with what is left (drop_last=False).
+    public static func batchSizes(exampleCount: Int, batchSize: Int) -> [Int] {
+        precondition(batchSize >= 1, "batchSizes: batch size must be ≥ 1")
+        return stride(from: 0, to: exampleCount, by: batchSize).map { min(batchSize, exampleCount - $0) }
     }
 
     /// Mean cross-entropy and accuracy on `data`, in evaluation mode (no dropout).
