@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed steps per batch size (default: enough for about 2 seconds each).")
     var steps: Int?
 
-    @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
+    @Option(help: "OpenBLAS threads (default: 1 below batch 16, every core above).")
     var threads: Int?
 
     @Flag(help: "Print one JSON line per batch size.")
@@ -33,7 +33,6 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLAS.threadCount = threads }
         let sizes = parsedBatchSizes()!
         let largest = sizes.max()!
         let dataSource: String
@@ -49,13 +48,12 @@ struct Bench: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if !json {
-            print(String(format: "sgemm 512³: %.1f GFLOP/s, %d thread(s); data: %@", gigaflops, BLAS.threadCount, dataSource))
-            print("batch   samples/s     µs/step   matrix GFLOP/s  (% of sgemm)   peak RSS")
+            print(String(format: "sgemm 512³: %.1f GFLOP/s on %d thread(s); data: %@", gigaflops, BLAS.threadCount, dataSource))
+            print("batch  threads   samples/s     µs/step   matrix GFLOP/s  (% of sgemm)   peak RSS")
         }
         for size in sizes.sorted() {
             let stepCount = steps ?? max(5, min(20_000, Int(2e6 / Double(size * 60 + 150))))
-            var measurement = Benchmark.trainingSteps(data: data, batchSize: size, steps: stepCount)
-            measurement.threads = BLAS.threadCount
+            let measurement = Benchmark.trainingSteps(data: data, batchSize: size, steps: stepCount, threads: threads)
             if json {
                 struct Line: Encodable {
                     let measurement: StepBenchmark
@@ -70,8 +68,8 @@ struct Bench: ParsableCommand {
                 }
                 print(String(decoding: try encoder.encode(Line(measurement: measurement, sgemm: gigaflops, data: dataSource)), as: UTF8.self))
             } else {
-                print(String(format: "%5d  %10.0f  %10.1f  %14.1f  (%5.1f%%)   %6.0f MiB",
-                             measurement.batchSize, measurement.samplesPerSecond, measurement.microsecondsPerStep,
+                print(String(format: "%5d  %7d  %10.0f  %10.1f  %14.1f  (%5.1f%%)   %6.0f MiB",
+                             measurement.batchSize, measurement.threads, measurement.samplesPerSecond, measurement.microsecondsPerStep,
                              measurement.achievedGigaflops, 100 * measurement.achievedGigaflops / gigaflops,
                              Double(measurement.peakResidentBytes) / 1_048_576))
             }

@@ -49,7 +49,7 @@ public final class Dropout: Layer {
             if i + 1 < count { m.data[i + 1] = second >= probability ? scale : 0 }
             i += 2
         }
-        for j in 0..<count { y.data[j] = input.data[j] * m.data[j] }
+        Vectorized.multiply(input.data, m.data, into: y.data, count)
         return y
     }
 
@@ -57,7 +57,7 @@ public final class Dropout: Layer {
         guard needsInputGradient else { return nil }
         guard lastMode == .training, probability > 0 else { return outputGradient }
         let dx = inputGradient.matrix(rows: lastRows), m = mask.matrix(rows: lastRows)
-        for j in 0..<dx.count { dx.data[j] = outputGradient.data[j] * m.data[j] }
+        Vectorized.multiply(outputGradient.data, m.data, into: dx.data, dx.count)
         return dx
     }
 }

@@ -53,15 +53,12 @@ public final class LayerNorm: Layer {
         let stats = statistics.matrix(rows: input.rows)
         for r in 0..<input.rows {
             let x = input.row(r), out = y.row(r)
-            var sum: Float = 0
-            for i in 0..<n { sum += x[i] }
-            let mean = sum / Float(n)
-            var squares: Float = 0
-            for i in 0..<n { let d = x[i] - mean; squares += d * d }
-            let inverseDeviation = 1 / (squares / Float(n) + epsilon).squareRoot()
+            let mean = Vectorized.sum(x, n) / Float(n)
+            let variance = Vectorized.sumOfSquaredDeviations(x, n, from: mean) / Float(n)
+            let inverseDeviation = 1 / (variance + epsilon).squareRoot()
             stats.row(r)[0] = mean
             stats.row(r)[1] = inverseDeviation
-            for i in 0..<n { out[i] = (x[i] - mean) * inverseDeviation * gain[i] + shift[i] }
+            normalizeRow(x: x, out: out, gain: gain, shift: shift, mean: mean, inverseDeviation: inverseDeviation, count: n)
         }
         return y
     }
@@ -79,22 +76,87 @@ public final class LayerNorm: Layer {
             let mean = stats.row(r)[0], inverseDeviation = stats.row(r)[1]
             // With x̂ = (x − μ)/σ and g = dy·γ:  dx = (g − mean(g) − x̂·mean(g·x̂)) / σ
             var sumG: Float = 0, sumGX: Float = 0
-            for i in 0..<n {
-                let normalized = (x[i] - mean) * inverseDeviation
-                let g = dy[i] * gain[i]
-                sumG += g
-                sumGX += g * normalized
-                gainGradient[i] += dy[i] * normalized
-                shiftGradient[i] += dy[i]
-            }
+            layerNormRowSums(x: x, dy: dy, gain: gain, mean: mean, inverseDeviation: inverseDeviation, count: n,
+                             gainGradient: gainGradient, shiftGradient: shiftGradient, sumG: &sumG, sumGX: &sumGX)
             let meanG = sumG / Float(n), meanGX = sumGX / Float(n)
             if needsInputGradient {
-                for i in 0..<n {
-                    let normalized = (x[i] - mean) * inverseDeviation
-                    out[i] = (dy[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation
-                }
+                layerNormRowInputGradient(x: x, dy: dy, gain: gain, mean: mean, inverseDeviation: inverseDeviation,
+                                          meanG: meanG, meanGX: meanGX, count: n, into: out)
             }
         }
         return needsInputGradient ? dx : nil
+    }
+}
+
+/// One row of LayerNorm's backward reductions, 8 lanes at a time:
+/// Σ g and Σ g·x̂ with g = dy·γ, while accumulating dγ += dy·x̂ and dβ += dy.
+@inline(__always)
+private func layerNormRowSums(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
+    mean: Float, inverseDeviation: Float, count n: Int,
+    gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
+    sumG: inout Float, sumGX: inout Float
+) {
+    typealias V = Vectorized.Vector
+    var accumulatorG = V(), accumulatorGX = V()
+    let m = V(repeating: mean), s = V(repeating: inverseDeviation)
+    var i = 0
+    while i + 8 <= n {
+        let normalized = (Vectorized.load(x, i) - m) * s
+        let d = Vectorized.load(dy, i)
+        let g = d * Vectorized.load(gain, i)
+        accumulatorG += g
+        accumulatorGX += g * normalized
+        Vectorized.store(Vectorized.load(gainGradient, i) + d * normalized, gainGradient, i)
+        Vectorized.store(Vectorized.load(shiftGradient, i) + d, shiftGradient, i)
+        i += 8
+    }
+    sumG = accumulatorG.sum()
+    sumGX = accumulatorGX.sum()
+    while i < n {
+        let normalized = (x[i] - mean) * inverseDeviation
+        let g = dy[i] * gain[i]
+        sumG += g
+        sumGX += g * normalized
+        gainGradient[i] += dy[i] * normalized
+        shiftGradient[i] += dy[i]
+        i += 1
+    }
+}
+
+/// out = (x − μ)·(1/σ)·γ + β for one row.
+@inline(__always)
+private func normalizeRow(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, gain: UnsafePointer<Float>,
+                          shift: UnsafePointer<Float>, mean: Float, inverseDeviation: Float, count n: Int) {
+    typealias V = Vectorized.Vector
+    let m = V(repeating: mean), s = V(repeating: inverseDeviation)
+    var i = 0
+    while i + 8 <= n {
+        let value = (Vectorized.load(x, i) - m) * s * Vectorized.load(gain, i) + Vectorized.load(shift, i)
+        Vectorized.store(value, out, i)
+        i += 8
+    }
+    while i < n { out[i] = (x[i] - mean) * inverseDeviation * gain[i] + shift[i]; i += 1 }
+}
+
+/// dx = (dy·γ − mean(g) − x̂·mean(g·x̂)) / σ for one row.
+@inline(__always)
+private func layerNormRowInputGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
+                                       mean: Float, inverseDeviation: Float, meanG: Float, meanGX: Float,
+                                       count n: Int, into out: UnsafeMutablePointer<Float>) {
+    typealias V = Vectorized.Vector
+    let m = V(repeating: mean), s = V(repeating: inverseDeviation)
+    let mg = V(repeating: meanG), mgx = V(repeating: meanGX)
+    var i = 0
+    while i + 8 <= n {
+        let normalized = (Vectorized.load(x, i) - m) * s
+        let value = (Vectorized.load(dy, i) * Vectorized.load(gain, i) - mg - normalized * mgx) * s
+        Vectorized.store(value, out, i)
+        i += 8
+    }
+    while i < n {
+        let normalized = (x[i] - mean) * inverseDeviation
+        out[i] = (dy[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation
+        i += 1
     }
 }

@@ -73,8 +73,7 @@ public final class Linear: Layer {
         }
         biasGradient.update(from: outputGradient.data, count: outputFeatures)
         for r in 1..<max(outputGradient.rows, 1) {
-            let g = outputGradient.row(r)
-            for j in 0..<outputFeatures { biasGradient[j] += g[j] }
+            Vectorized.add(outputGradient.row(r), into: biasGradient, outputFeatures)
         }
         guard needsInputGradient else { return nil }
         let dx = inputGradient.matrix(rows: x.rows)

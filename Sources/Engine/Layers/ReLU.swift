@@ -23,7 +23,7 @@ public final class ReLU: Layer {
     public func forward(_ input: Matrix, mode: Mode) -> Matrix {
         input.requireColumns(inputFeatures, description)
         let y = output.matrix(rows: input.rows)
-        for i in 0..<input.count { y.data[i] = max(input.data[i], 0) }
+        Vectorized.relu(input.data, into: y.data, input.count)
         lastOutput = y
         return y
     }
@@ -32,7 +32,7 @@ public final class ReLU: Layer {
         guard needsInputGradient else { return nil }
         guard let y = lastOutput else { preconditionFailure("ReLU: backward before forward") }
         let dx = inputGradient.matrix(rows: y.rows)
-        for i in 0..<y.count { dx.data[i] = y.data[i] > 0 ? outputGradient.data[i] : 0 }
+        Vectorized.reluBackward(output: y.data, gradient: outputGradient.data, into: dx.data, y.count)
         return dx
     }
 }

@@ -24,11 +24,13 @@ public struct TrainingConfiguration: Sendable {
     /// The learning rate for each optimizer step (from 0); nil keeps the optimizer's.
     public var learningRateSchedule: (@Sendable (Int) -> Double)?
     public var scale: ExperimentScale
+    /// OpenBLAS threads during the run; nil picks by batch size (see `automaticThreads`).
+    public var threads: Int?
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
                 evaluationBatchSize: Int = 1000, clipNorm: Double? = nil,
                 learningRateSchedule: (@Sendable (Int) -> Double)? = nil,
-                scale: ExperimentScale = .current) {
+                scale: ExperimentScale = .current, threads: Int? = nil) {
         self.batchSize = batchSize
         self.epochs = epochs
         self.seed = seed
@@ -37,6 +39,13 @@ public struct TrainingConfiguration: Sendable {
         self.clipNorm = clipNorm
         self.learningRateSchedule = learningRateSchedule
         self.scale = scale
+        self.threads = threads
+    }
+
+    /// One thread below 16 rows, where a product is too small to split and
+    /// waking a second thread costs more than it saves; every core above.
+    public static func automaticThreads(batchSize: Int) -> Int {
+        batchSize < 16 ? 1 : ProcessInfo.processInfo.activeProcessorCount
     }
 }
 
@@ -64,6 +73,10 @@ public final class Trainer {
         let epochs = configuration.scale.epochs(configuration.epochs)
         let stepCap = [configuration.maxStepsPerEpoch, configuration.scale.maxStepsPerEpoch].compactMap { $0 }.min()
         let stepsPerEpoch = min((count + batchSize - 1) / batchSize, stepCap ?? .max)
+
+        let previousThreads = BLAS.threadCount
+        BLAS.threadCount = configuration.threads ?? TrainingConfiguration.automaticThreads(batchSize: batchSize)
+        defer { BLAS.threadCount = previousThreads }
 
         // Everything a step touches is allocated here, once.
         model.reserve(batchCapacity: max(batchSize, min(configuration.evaluationBatchSize, test?.count ?? 0)))
