@@ -41,8 +41,11 @@ public final class Linear: Layer {
 
     public func reserve(batchCapacity: Int) {
         output.reserve(rows: batchCapacity)
-        inputGradient.reserve(rows: batchCapacity)
+        reservedRows = batchCapacity
     }
+    // The input gradient is allocated on the first backward that needs it: the
+    // first layer of a network never does, and at batch 10,000 that is 31 MB.
+    private var reservedRows = 0
 
     public func forward(_ input: Matrix, mode: Mode) -> Matrix {
         input.requireColumns(inputFeatures, description)
@@ -76,6 +79,7 @@ public final class Linear: Layer {
             Vectorized.add(outputGradient.row(r), into: biasGradient, outputFeatures)
         }
         guard needsInputGradient else { return nil }
+        inputGradient.reserve(rows: max(reservedRows, x.rows))
         let dx = inputGradient.matrix(rows: x.rows)
         if x.rows == 1 {
             BLAS.gemv(weight, transpose: true, outputGradient.data, into: dx.data)

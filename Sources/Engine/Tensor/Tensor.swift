@@ -19,6 +19,15 @@ public func describeShape(_ shape: [Int]) -> String {
 
 /// An owned, 64-byte-aligned buffer of Float32 values with a shape.
 public final class Tensor {
+    /// Bytes held by all live tensors: what the engine really allocates, which
+    /// the memory chapter measures per batch size.
+    public static var liveBytes: Int {
+        accountingLock.lock(); defer { accountingLock.unlock() }
+        return allocatedBytes
+    }
+    nonisolated(unsafe) private static var allocatedBytes = 0
+    private static let accountingLock = NSLock()
+
     public let shape: [Int]
     public let count: Int
     public let data: UnsafeMutablePointer<Float>
@@ -31,6 +40,9 @@ public final class Tensor {
             byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
         self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         data.initialize(repeating: value, count: max(count, 1))
+        Self.accountingLock.lock()
+        Self.allocatedBytes += max(count, 1) * MemoryLayout<Float>.stride
+        Self.accountingLock.unlock()
     }
 
     public convenience init(shape: [Int], values: [Float]) throws {
@@ -42,7 +54,12 @@ public final class Tensor {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: expected) }
     }
 
-    deinit { UnsafeMutableRawPointer(data).deallocate() }
+    deinit {
+        UnsafeMutableRawPointer(data).deallocate()
+        Self.accountingLock.lock()
+        Self.allocatedBytes -= max(count, 1) * MemoryLayout<Float>.stride
+        Self.accountingLock.unlock()
+    }
 
     /// Rows when read as a matrix: the first dimension.
     public var rows: Int { shape.first ?? 1 }
