@@ -25,7 +25,7 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Flag(help: "Print JSON lines (one per epoch, then a summary) instead of a table.")
+    @Flag(help: "Print JSON lines (one per epoch, then a summary) instead of a table. The default when output is not a terminal.")
     var json = false
 
     func validate() throws {
@@ -37,6 +37,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        let json = self.json || isatty(1) == 0
         let mnist = try data.load()
         let batch = batchSize.resolved(datasetSize: mnist.train.count)
         let model = Sequential.tutorialNetwork(seed: seed)
