@@ -15,6 +15,11 @@ public enum ChartGallery {
         [
             Sample(name: "line-training-loss", chart: SampleData.trainingLoss()),
             Sample(name: "line-log-divergence", chart: SampleData.learningRates()),
+            Sample(name: "bar-training-time", chart: SampleData.trainingTimes()),
+            Sample(name: "contour-rosenbrock", chart: SampleData.rosenbrock()),
+            Sample(name: "contour-rosenbrock-animated", chart: AnimatedContourChart(SampleData.rosenbrock(), duration: 6)),
+            Sample(name: "heatmap-confusion", chart: SampleData.confusionMatrix()),
+            Sample(name: "heatmap-attention", chart: SampleData.attention()),
         ]
     }
 
@@ -111,5 +116,87 @@ enum SampleData {
             series: series, yScale: .log,
             events: [ChartEvent(x: 12, label: "lr = 5 diverged here", series: "lr = 5")],
             legendShowsFinalValue: true)
+    }
+
+    static func trainingTimes() -> BarChart {
+        BarChart(
+            title: "Training time per run", yLabel: "Seconds (log scale)",
+            categories: ["Logistic", "MLP 1×128", "MLP 3×512", "CNN small", "CNN wide"],
+            series: [
+                BarSeries(name: "1 core", values: [1.2, 14.5, 212, 640, 1_400]),
+                BarSeries(name: "8 cores", values: [0.9, 4.1, 38.6, 121, 260]),
+            ],
+            yScale: .log, valueSuffix: " s")
+    }
+
+    static func rosenbrockFunction(_ x: Double, _ y: Double) -> Double {
+        (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
+    }
+
+    static func rosenbrockGradient(_ x: Double, _ y: Double) -> (Double, Double) {
+        (-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x))
+    }
+
+    /// Three optimizers from the same start, as the optimizer chapter runs them.
+    static func rosenbrockTrajectories() -> [Trajectory] {
+        let start = (x: -1.5, y: 2.0)
+        var sgd = [start], momentum = [start], adam = [start]
+        var velocity = (0.0, 0.0)
+        var firstMoment = (0.0, 0.0), secondMoment = (0.0, 0.0)
+        for step in 1...300 {
+            var p = sgd.last!
+            var g = rosenbrockGradient(p.x, p.y)
+            sgd.append((p.x - 0.001 * g.0, p.y - 0.001 * g.1))
+
+            p = momentum.last!
+            g = rosenbrockGradient(p.x, p.y)
+            velocity = (0.9 * velocity.0 - 0.0005 * g.0, 0.9 * velocity.1 - 0.0005 * g.1)
+            momentum.append((p.x + velocity.0, p.y + velocity.1))
+
+            p = adam.last!
+            g = rosenbrockGradient(p.x, p.y)
+            firstMoment = (0.9 * firstMoment.0 + 0.1 * g.0, 0.9 * firstMoment.1 + 0.1 * g.1)
+            secondMoment = (0.999 * secondMoment.0 + 0.001 * g.0 * g.0, 0.999 * secondMoment.1 + 0.001 * g.1 * g.1)
+            let correction1 = 1 - pow(0.9, Double(step)), correction2 = 1 - pow(0.999, Double(step))
+            adam.append((p.x - 0.1 * (firstMoment.0 / correction1) / (sqrt(secondMoment.0 / correction2) + 1e-8),
+                         p.y - 0.1 * (firstMoment.1 / correction1) / (sqrt(secondMoment.1 / correction2) + 1e-8)))
+        }
+        return [
+            Trajectory(name: "SGD (lr 0.001)", points: sgd),
+            Trajectory(name: "Momentum (lr 5e-4, β 0.9)", points: momentum),
+            Trajectory(name: "Adam (lr 0.1)", points: adam),
+        ]
+    }
+
+    static func rosenbrock() -> ContourChart {
+        ContourChart(
+            title: "Three optimizers on the Rosenbrock function",
+            x: -2...2, y: -1...3, resolution: 72, function: rosenbrockFunction,
+            trajectories: rosenbrockTrajectories(), minimum: (1, 1))
+    }
+
+    static func confusionMatrix() -> Heatmap {
+        var noise = Noise(state: 3)
+        let digits = (0...9).map(String.init)
+        let counts = (0..<10).map { truth in
+            (0..<10).map { guess -> Double in
+                truth == guess ? Double(Int(960 + 30 * noise.next())) : Double(Int(max(0, 6 + 14 * noise.next())))
+            }
+        }
+        return Heatmap(title: "Confusion matrix, test set", values: counts, rowLabels: digits, columnLabels: digits,
+                       xLabel: "Predicted digit", yLabel: "True digit", colorMap: .blues, showsValues: true)
+    }
+
+    static func attention() -> Heatmap {
+        let tokens = ["The", "cat", "sat", "on", "the", "mat", "."]
+        let weights = tokens.indices.map { query -> [Double] in
+            let raw = tokens.indices.map { key -> Double in
+                key > query ? 0 : exp(-Double(query - key) * 0.6 + (key == 1 ? 1.2 : 0))
+            }
+            let sum = raw.reduce(0, +)
+            return raw.map { $0 / sum }
+        }
+        return Heatmap(title: "Attention weights, head 1", values: weights, rowLabels: tokens, columnLabels: tokens,
+                       xLabel: "Key", yLabel: "Query", range: 0...1, showsValues: true)
     }
 }

@@ -74,11 +74,12 @@ func textElement(
 }
 
 /// Path data for a polyline through `points`.
-func polylinePath(_ points: [(x: Double, y: Double)]) -> String {
+/// `decimals` can drop to 1 for dense lines where a tenth of a pixel is plenty.
+func polylinePath(_ points: [(x: Double, y: Double)], decimals: Int = 2) -> String {
     var data = ""
     data.reserveCapacity(points.count * 14)
     for (index, point) in points.enumerated() {
-        data += (index == 0 ? "M" : "L") + Format.pixel(point.x) + "," + Format.pixel(point.y)
+        data += (index == 0 ? "M" : "L") + Format.fixed(point.x, decimals: decimals) + "," + Format.fixed(point.y, decimals: decimals)
     }
     return data
 }
