@@ -196,7 +196,7 @@ public struct ContourChart: Chart, Sendable {
                 stepOfPoint.append(step)
             }
             runs = runs.filter { !$0.isEmpty }
-            let path = runs.filter { $0.count > 1 }.map(polylinePath).joined()
+            let path = runs.filter { $0.count > 1 }.map { polylinePath($0) }.joined()
             let className = document.id("t\(index)")
             var pathAttributes: [(String, String)] = []
             if let animation, !path.isEmpty {
