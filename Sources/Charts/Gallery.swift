@@ -20,6 +20,10 @@ public enum ChartGallery {
             Sample(name: "contour-rosenbrock-animated", chart: AnimatedContourChart(SampleData.rosenbrock(), duration: 6)),
             Sample(name: "heatmap-confusion", chart: SampleData.confusionMatrix()),
             Sample(name: "heatmap-attention", chart: SampleData.attention()),
+            Sample(name: "surface-loss-landscape", chart: SampleData.surface()),
+            Sample(name: "images-mnist-digits", chart: SampleData.digits()),
+            Sample(name: "network-mlp", chart: NetworkDiagram(title: "The 784-512-512-512-10 network", sizes: [784, 512, 512, 512, 10])),
+            Sample(name: "figure-attention-heads", chart: SampleData.attentionHeads()),
         ]
     }
 
@@ -198,5 +202,66 @@ enum SampleData {
         }
         return Heatmap(title: "Attention weights, head 1", values: weights, rowLabels: tokens, columnLabels: tokens,
                        xLabel: "Key", yLabel: "Query", range: 0...1, showsValues: true)
+    }
+
+    static func surface() -> SurfaceChart {
+        // Two valleys and a ridge: the kind of landscape the loss chapter shows.
+        let grid = ValueGrid(x: -3...3, y: -3...3, resolution: 36) { x, y in
+            0.6 * (x * x + y * y) / 4 - 1.4 * exp(-((x - 1) * (x - 1) + (y - 0.8) * (y - 0.8))) - 0.9 * exp(-((x + 1.4) * (x + 1.4) + (y + 1) * (y + 1)) / 0.7) + 2
+        }
+        return SurfaceChart(title: "A loss landscape with two minima", grid: grid, xLabel: "w₁", yLabel: "w₂", zLabel: "loss")
+    }
+
+    /// Digit-like images drawn from seven-segment strokes, blurred: no
+    /// dataset is needed to show what the real grid looks like.
+    static func digits() -> ImageGrid {
+        // Segments: top, upper right, lower right, bottom, lower left, upper left, middle.
+        let segments: [[Int]] = [[0, 1, 2, 3, 4, 5], [1, 2], [0, 1, 6, 4, 3], [0, 1, 6, 2, 3], [5, 6, 1, 2],
+                                 [0, 5, 6, 2, 3], [0, 5, 4, 3, 2, 6], [0, 1, 2], [0, 1, 2, 3, 4, 5, 6], [6, 5, 0, 1, 2, 3]]
+        let ends: [((Double, Double), (Double, Double))] = [
+            ((9, 5), (19, 5)), ((19, 5), (19, 14)), ((19, 14), (19, 23)), ((9, 23), (19, 23)),
+            ((9, 14), (9, 23)), ((9, 5), (9, 14)), ((9, 14), (19, 14)),
+        ]
+        var noise = Noise(state: 5)
+        let labels = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5]
+        let images = labels.enumerated().map { index, digit -> GrayImage in
+            let slant = 0.25 * noise.next()
+            var pixels = [Double](repeating: 0, count: 28 * 28)
+            for row in 0..<28 {
+                for column in 0..<28 {
+                    var nearest = Double.infinity
+                    for segment in segments[digit] {
+                        let ((x0, y0), (x1, y1)) = ends[segment]
+                        let px = Double(column) + slant * (Double(row) - 14), py = Double(row)
+                        let dx = x1 - x0, dy = y1 - y0
+                        let t = max(0, min(1, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy)))
+                        nearest = min(nearest, hypot(px - (x0 + t * dx), py - (y0 + t * dy)))
+                    }
+                    pixels[row * 28 + column] = max(0, min(1, 1.6 - nearest * 0.75))
+                }
+            }
+            let predicted = index == 8 ? "6" : String(digit)
+            return GrayImage(width: 28, height: 28, pixels: pixels, label: predicted == String(digit) ? predicted : "\(digit) → \(predicted)")
+        }
+        return ImageGrid(title: "Test digits and predictions", images: images, columns: 8)
+    }
+
+    static func attentionHeads() -> Figure {
+        let tokens = ["I", "saw", "a", "cat"]
+        var charts: [any Chart] = []
+        for head in 0..<2 {
+            for layer in 0..<3 {
+                let weights = tokens.indices.map { query -> [Double] in
+                    let raw = tokens.indices.map { key -> Double in
+                        key > query ? 0 : exp(-abs(Double(query - key - head)) * Double(layer + 1) * 0.7)
+                    }
+                    let sum = raw.reduce(0, +)
+                    return raw.map { $0 / sum }
+                }
+                charts.append(Heatmap(title: "Head \(head + 1), layer \(layer + 1)", values: weights, rowLabels: tokens,
+                                      columnLabels: tokens, range: 0...1, width: 260, height: 220))
+            }
+        }
+        return Figure(title: "Attention by head (rows) and layer (columns)", charts: charts, columns: 3)
     }
 }

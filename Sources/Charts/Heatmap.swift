@@ -109,7 +109,7 @@ public struct Heatmap: Chart, Sendable {
         document.add(contentsOf: chartTitles(title: title, xLabel: xLabel, yLabel: yLabel, width: width, height: height,
                                              area: PlotArea(left: area.left, top: area.top, right: area.right, bottom: area.bottom)))
 
-        var scale = Scale(lower: low, upper: high, kind: .linear, targetTickCount: 5)
+        var scale = Scale(lower: low, upper: high, kind: .linear, targetTickCount: 7)
         let barTop = area.top + 14, barBottom = max(barTop + 40, area.bottom)
         scale.rangeStart = barBottom
         scale.rangeEnd = barTop

@@ -29,6 +29,24 @@ enum PNGImage {
         return png
     }
 
+    /// An 8-bit greyscale PNG: `levels` row by row, top row first.
+    static func gray(width: Int, height: Int, levels: [UInt8]) -> Data {
+        var raw = Data(capacity: (width + 1) * height)
+        for row in 0..<height {
+            raw.append(0)
+            raw.append(contentsOf: levels[(row * width)..<((row + 1) * width)])
+        }
+        var header = Data()
+        header.append(bigEndian: UInt32(width))
+        header.append(bigEndian: UInt32(height))
+        header.append(contentsOf: [8, 0, 0, 0, 0]) // depth 8, colour type 0 (grey)
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        png.append(chunk("IHDR", header))
+        png.append(chunk("IDAT", zlibStored(raw)))
+        png.append(chunk("IEND", Data()))
+        return png
+    }
+
     /// A data URI for an SVG <image>.
     static func dataURI(_ png: Data) -> String {
         "data:image/png;base64," + png.base64EncodedString()
