@@ -208,7 +208,10 @@ public struct ContourChart: Chart, Sendable {
             if !path.isEmpty {
                 inside.append(element("path", [("d", path), ("fill", "none"), ("stroke", "#ffffff"), ("stroke-opacity", "0.85"),
                                                ("stroke-width", "5"), ("stroke-linejoin", "round"), ("stroke-linecap", "round")] + pathAttributes))
-                inside.append(element("path", [("d", path), ("class", "tn-line"), ("stroke", color)] + pathAttributes,
+                // One class attribute: the animation class joins tn-line.
+                let lineAttributes = pathAttributes.isEmpty ? [("class", "tn-line")]
+                    : [("class", "tn-line " + className), pathAttributes[1]]
+                inside.append(element("path", [("d", path), ("stroke", color)] + lineAttributes,
                                       content: "<title>\(Format.escape(trajectory.name)): \(stepOfPoint.count) steps</title>"))
             }
             if let first = runs.first?.first {

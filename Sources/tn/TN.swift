@@ -12,6 +12,7 @@ struct TN: ParsableCommand {
             // Train.self, Bench.self (issue 2)
             // Optimizers (issue 5)
             // Charts (issue 3)
+            ChartsGallery.self,
             // Runner (issue 4)
         ]
     )
