@@ -58,7 +58,9 @@ public enum ChartGallery {
         .light{background:#ffffff;color:#222}
         .dark{background:\(dark.bg);color:\(dark.fg);--tn-chart-bg:\(dark.bg);--tn-chart-fg:\(dark.fg);--tn-chart-muted:\(dark.muted);--tn-chart-grid:\(dark.grid)}
         figure{display:inline-block;margin:0 24px 24px 0;vertical-align:top}
-        figcaption{font-size:13px;opacity:.7;margin-top:4px}
+        figcaption{font-size:13px;opacity:.75;margin-top:4px}
+        .light a{color:#0b5cad}
+        .dark a{color:#8cb8ff}
         figure svg{max-width:100%;height:auto}
         </style></head><body>
 
