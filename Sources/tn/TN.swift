@@ -13,6 +13,7 @@ struct TN: ParsableCommand {
             Bench.self,
             // Optimizers (issue 5)
             // Charts (issue 3)
+            ChartsGallery.self,
             // Runner (issue 4)
         ]
     )
