@@ -13,6 +13,7 @@ struct TN: ParsableCommand {
             // Optimizers (issue 5)
             // Charts (issue 3)
             // Runner (issue 4)
+            Build.self, Run.self, Watch.self, Serve.self, Clean.self,
         ]
     )
 }
