@@ -27,6 +27,8 @@ struct BlockExecutor {
         environment["TN_PROGRESS"] = "lines"
         environment["TN_BACKEND"] = settings.backend
         environment["TN_SEED"] = "\(seed)"
+        // Swift's crash backtracer prints pages of registers; the runner only needs the error line.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
         let progress = self.progress
         let processResult = try BlockProcess.run(
             executable: executable, arguments: ["--block", "\(block.index)"], environment: environment,
@@ -48,7 +50,8 @@ struct BlockExecutor {
                 + "raise it with `//| timeout: SECONDS` or make the block faster"
         case .signalled(let signal):
             status = .crashed
-            message = "the block crashed (signal \(signal))" + Self.crashDetail(processResult.stderrTail)
+            message = "the block crashed (signal \(signal)\(signal == 4 || signal == 5 ? ": a failed runtime check such as an index out of range, a nil unwrap or an overflow" : ""))"
+                + Self.crashDetail(processResult.stderrTail)
         case .exited(let code) where code != 0 && status == .succeeded:
             status = .failed
             message = "the block exited with status \(code)" + Self.crashDetail(processResult.stderrTail)

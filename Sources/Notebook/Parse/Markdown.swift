@@ -16,7 +16,7 @@ enum Markdown {
     static func render(_ markdown: String) -> RenderedMarkdown {
         cmark_gfm_core_extensions_ensure_registered()
         // Raw HTML is allowed: the author is trusted, and block placeholders are HTML comments.
-        let options = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES | CMARK_OPT_GITHUB_PRE_LANG
+        let options = CMARK_OPT_UNSAFE | CMARK_OPT_FOOTNOTES
         guard let parser = cmark_parser_new(options) else {
             return RenderedMarkdown(html: "", targets: [])
         }

@@ -69,6 +69,7 @@ enum MathExtraction {
         }
 
         func take(open: String, close: String, display: Bool, inlineDollar: Bool = false) -> Bool {
+            guard matches(open, at: index) else { return false }
             let start = index + open.count
             guard start < characters.count,
                   let end = find(close, from: start, inlineDollar: inlineDollar), end > start else { return false }

@@ -31,7 +31,8 @@ struct BlockRenderer {
     func render(block: ExecutableBlock, result: BlockResult?, note: String?, page: String, counter: Counter) -> String {
         var html = "<div class=\"block\" id=\"block-\(HTMLText.escape(block.id))\">\n"
         if block.options.echo {
-            html += "<pre class=\"block-code\"><code class=\"language-swift\">\(HTMLText.escape(block.code))</code></pre>\n"
+            let kind = block.options.setup ? " setup" : ""
+            html += "<pre class=\"block-code\(kind)\"><code class=\"language-swift\">\(HTMLText.escape(block.code))</code></pre>\n"
         }
         if let note {
             html += "<p class=\"block-note\">\(HTMLText.escape(note))</p>\n"

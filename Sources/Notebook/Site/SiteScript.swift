@@ -29,7 +29,9 @@ enum SiteScript {
       }
 
       if (window.hljs) {
-        document.querySelectorAll("pre code.language-swift").forEach(function (block) { window.hljs.highlightElement(block); });
+        // highlightElement is highlight.js 11; Debian's 10.x calls it highlightBlock.
+        var highlight = (window.hljs.highlightElement || window.hljs.highlightBlock).bind(window.hljs);
+        document.querySelectorAll("pre code.language-swift").forEach(function (block) { highlight(block); });
       }
       if (window.renderMathInElement) {
         window.renderMathInElement(document.querySelector("article"), {
@@ -94,6 +96,9 @@ enum SiteScript {
         });
       }
       window.tnSearch = search;
+      // page.html?q=WORDS opens with that search, for links and for the browser test.
+      var query = new URLSearchParams(window.location.search).get("q");
+      if (query && input) { input.value = query; input.dispatchEvent(new Event("input")); }
     })();
     """#
 }

@@ -102,6 +102,7 @@ enum SiteStyle {
     }
     .block-stdout::before { content: "Output"; }
     .block-code::before { content: "Swift · ran when this page was built"; }
+    .block-code.setup::before { content: "Swift · setup shared by this chapter's blocks"; }
     .block-note, .block-notice { font-size: .9rem; color: var(--warn-fg); background: var(--warn-bg); padding: .4rem .7rem; border-radius: 6px; }
     .block-error { border: 1px solid var(--error); background: var(--error-bg); border-radius: 8px; padding: .6rem .9rem; margin: .6rem 0; }
     .block-error.expected { border-style: dashed; }
