@@ -27,7 +27,7 @@ final class BrowserTests: XCTestCase {
         // stderr goes to a file so that neither stream can fill a pipe and block Chromium.
         let errFile = profile.appendingPathExtension("stderr")
         defer { try? FileManager.default.removeItem(at: errFile) }
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
         let out = Pipe()
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: errFile)

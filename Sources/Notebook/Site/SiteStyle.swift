@@ -111,6 +111,7 @@ enum SiteStyle {
     .output-value { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .92rem; }
     .value-name { color: var(--fg-soft); }
     .table-wrap { overflow-x: auto; margin: 0 0 1.2rem; }
+    article > table { margin: 0 0 1.3rem; display: block; overflow-x: auto; }
     table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabular-nums; }
     th, td { border-bottom: 1px solid var(--border); padding: .4rem .8rem; text-align: left; }
     th { border-bottom-width: 2px; font-family: system-ui, sans-serif; font-size: .85rem; }
