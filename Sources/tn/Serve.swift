@@ -18,6 +18,9 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(out)/index.html does not exist\n  fix: run `tn build` first\n".utf8))
             throw ExitCode.failure
         }
-        try StaticServer(folder: URL(fileURLWithPath: out), port: port).run { print($0) }
+        try StaticServer(folder: URL(fileURLWithPath: out), port: port).run { line in
+            print(line)
+            fflush(stdout)
+        }
     }
 }
