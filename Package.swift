@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "Charts", targets: ["Charts"]),
         .library(name: "Notebook", targets: ["Notebook"]),
+        .library(name: "NotebookRuntime", targets: ["NotebookRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,15 @@ let package = Package(
         ),
         // SVG charts; depends on nothing in the engine.
         .target(name: "Charts"),
+        // The `show(...)` API that a chapter's executable blocks call; it shares
+        // its output record format with the runner.
+        .target(name: "NotebookRuntime", dependencies: ["Charts"]),
         // Chapters -> executed blocks -> cached results -> static site.
+        // It depends on NotebookRuntime (and so on Engine and Charts) also so that
+        // building `tn` builds the modules and objects that blocks link against.
         .target(
             name: "Notebook",
-            dependencies: ["Engine", "Charts", "CCmarkGFM"]
+            dependencies: ["Engine", "Charts", "NotebookRuntime", "CCmarkGFM"]
         ),
         // The thin command-line front end.
         .executableTarget(
@@ -51,7 +57,7 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Golden"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "Engine", "Charts"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "NotebookRuntime", "Engine", "Charts"]),
     ],
     swiftLanguageModes: [.v5]
 )

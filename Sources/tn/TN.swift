@@ -15,6 +15,7 @@ struct TN: ParsableCommand {
             // Charts (issue 3)
             ChartsGallery.self,
             // Runner (issue 4)
+            Build.self, Run.self, Watch.self, Serve.self, Clean.self,
         ]
     )
 }

@@ -1,0 +1,131 @@
+// Runs child processes: the compiler (output collected) and blocks (stdout to a
+// file read back with a size limit, stderr relayed line by line for progress,
+// a timeout after which the child is stopped, then killed).
+import Foundation
+
+struct ProcessResult {
+    var status: Int32
+    var output: String
+}
+
+enum ProcessRunner {
+    /// Runs a tool to completion and returns its combined output.
+    static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// How a block's process ended.
+enum BlockTermination: Equatable {
+    case exited(Int32)
+    case signalled(Int32)
+    case timedOut
+}
+
+struct BlockProcessResult {
+    var termination: BlockTermination
+    var stdoutFile: URL
+    var stderrTail: String
+    var seconds: Double
+}
+
+enum BlockProcess {
+    static func run(
+        executable: URL, arguments: [String], environment: [String: String],
+        stdoutFile: URL, timeout: Double, onStderrLine: @escaping @Sendable (String) -> Void
+    ) throws -> BlockProcessResult {
+        _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
+        let stdoutHandle = try FileHandle(forWritingTo: stdoutFile)
+        defer { try? stdoutHandle.close() }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = stdoutHandle
+        process.standardInput = FileHandle.nullDevice
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        let collector = StderrCollector(onLine: onStderrLine)
+        errorPipe.fileHandleForReading.readabilityHandler = { handle in
+            collector.append(handle.availableData)
+        }
+        let started = Date()
+        try process.run()
+        var timedOut = false
+        while process.isRunning {
+            if Date().timeIntervalSince(started) > timeout {
+                timedOut = true
+                process.terminate()
+                let grace = Date()
+                while process.isRunning && Date().timeIntervalSince(grace) < 2 { usleep(20_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                break
+            }
+            usleep(10_000)
+        }
+        process.waitUntilExit()
+        errorPipe.fileHandleForReading.readabilityHandler = nil
+        collector.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        collector.finish()
+        let termination: BlockTermination
+        if timedOut {
+            termination = .timedOut
+        } else if process.terminationReason == .uncaughtSignal {
+            termination = .signalled(process.terminationStatus)
+        } else {
+            termination = .exited(process.terminationStatus)
+        }
+        return BlockProcessResult(
+            termination: termination, stdoutFile: stdoutFile,
+            stderrTail: collector.tail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// Splits stderr into lines for the progress display and keeps its last 64 KB.
+final class StderrCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var partial = Data()
+    private var kept = Data()
+    private let onLine: @Sendable (String) -> Void
+    private static let keepLimit = 64 * 1024
+
+    init(onLine: @escaping @Sendable (String) -> Void) {
+        self.onLine = onLine
+    }
+
+    func append(_ data: Data) {
+        guard !data.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        kept.append(data)
+        if kept.count > Self.keepLimit { kept = kept.suffix(Self.keepLimit) }
+        partial.append(data)
+        while let newline = partial.firstIndex(of: 10) {
+            let line = partial[partial.startIndex..<newline]
+            onLine(String(decoding: line, as: UTF8.self))
+            partial = Data(partial[(newline + 1)...])
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
+        partial = Data()
+    }
+
+    var tail: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: kept, as: UTF8.self)
+    }
+}

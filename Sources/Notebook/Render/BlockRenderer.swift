@@ -1,0 +1,109 @@
+// Turns an executable block and its result into HTML: the code (unless
+// echo: false), printed text, figures with numbers, captions and provenance,
+// tables, values, and the error when the block failed. Everything a block
+// produced is escaped, except chart SVG, which is inlined after sanitising
+// so that charts can follow the theme's CSS variables.
+import Foundation
+import NotebookRuntime
+
+/// A numbered figure, for cross-references (`@fig-ID`).
+struct FigureReference {
+    var label: String
+    var anchor: String
+    var page: String
+}
+
+struct BlockRenderer {
+    var chapterNumber: Int
+    var quick: Bool
+    /// Where CSV files of charts go, relative to the site root.
+    var dataFolder: String
+    /// Relative path from the page to the site root ("" or "../").
+    var rootPrefix: String
+
+    /// A figure-level counter shared across the chapter's blocks.
+    final class Counter {
+        var figures = 0
+        var files: [(path: String, contents: String)] = []
+        var references: [String: FigureReference] = [:]
+    }
+
+    func render(block: ExecutableBlock, result: BlockResult?, note: String?, page: String, counter: Counter) -> String {
+        var html = "<div class=\"block\" id=\"block-\(HTMLText.escape(block.id))\">\n"
+        if block.options.echo {
+            let kind = block.options.setup ? " setup" : ""
+            html += "<pre class=\"block-code\(kind)\"><code class=\"language-swift\">\(HTMLText.escape(block.code))</code></pre>\n"
+        }
+        if let note {
+            html += "<p class=\"block-note\">\(HTMLText.escape(note))</p>\n"
+        }
+        guard let result else { return html + "</div>\n" }
+        if block.options.output {
+            html += renderOutputs(block: block, result: result, page: page, counter: counter)
+        }
+        if !result.succeeded {
+            let expected = block.options.errorExpected
+            html += "<div class=\"block-error\(expected ? " expected" : "")\">"
+            html += "<p class=\"block-error-title\">\(expected ? "This block fails, as expected" : "This block failed")</p>"
+            html += "<pre>\(HTMLText.escape(result.message ?? result.status.rawValue))</pre></div>\n"
+        }
+        return html + "</div>\n"
+    }
+
+    private func renderOutputs(block: ExecutableBlock, result: BlockResult, page: String, counter: Counter) -> String {
+        var html = ""
+        if !result.stdout.isEmpty {
+            html += "<pre class=\"block-stdout\">\(HTMLText.escape(result.stdout))</pre>\n"
+            if result.stdoutBytes > result.stdout.utf8.count {
+                html += "<p class=\"block-notice\">Output truncated: the block printed \(result.stdoutBytes) bytes; the first \(result.stdout.utf8.count) are shown.</p>\n"
+            }
+        }
+        var chartIndex = 0
+        for record in result.outputs {
+            switch record.kind {
+            case .chart:
+                counter.figures += 1
+                chartIndex += 1
+                let label = "Figure \(chapterNumber).\(counter.figures)"
+                let anchor = chartIndex == 1 && block.id.hasPrefix("fig-") ? block.id : "fig-\(block.id)-\(chartIndex)"
+                if counter.references[anchor] == nil {
+                    counter.references[anchor] = FigureReference(label: label, anchor: anchor, page: page)
+                }
+                let csvPath = "\(dataFolder)/\(block.id)-\(chartIndex).csv"
+                counter.files.append((csvPath, record.csv ?? ""))
+                let caption = record.caption ?? block.options.caption ?? record.title ?? ""
+                html += "<figure class=\"chart\(quick ? " quick" : "")\" id=\"\(HTMLText.escape(anchor))\">\n"
+                if result.scale == "quick" {
+                    html += "<p class=\"quick-badge\">Quick run: fewer epochs than the real experiment</p>\n"
+                }
+                html += "<div class=\"chart-svg\">\(HTMLText.inlineSVG(record.svg ?? ""))</div>\n"
+                html += "<figcaption><span class=\"figure-label\">\(label)</span> \(HTMLText.escape(caption))</figcaption>\n"
+                html += "<p class=\"provenance\">\(provenance(result)) · <a href=\"\(rootPrefix)\(csvPath)\" download>data (CSV)</a></p>\n"
+                html += "</figure>\n"
+            case .table:
+                html += "<div class=\"table-wrap\"><table class=\"output-table\">"
+                if let caption = record.caption { html += "<caption>\(HTMLText.escape(caption))</caption>" }
+                html += "<thead><tr>" + (record.header ?? []).map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+                for row in record.rows ?? [] {
+                    html += "<tr>" + row.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>"
+                }
+                html += "</tbody></table></div>\n"
+            case .value:
+                html += "<p class=\"output-value\"><span class=\"value-name\">\(HTMLText.escape(record.name ?? ""))</span> = <span class=\"value\">\(HTMLText.escape(record.value ?? ""))</span></p>\n"
+            case .error:
+                break
+            }
+        }
+        if let notice = result.outputNotice {
+            html += "<p class=\"block-notice\">\(HTMLText.escape(notice))</p>\n"
+        }
+        return html
+    }
+
+    /// Backend and device, seed, time taken, quick or full.
+    func provenance(_ result: BlockResult) -> String {
+        let time = result.seconds < 10 ? String(format: "%.2f s", result.seconds) : String(format: "%.0f s", result.seconds)
+        let scale = result.scale == "quick" ? "<strong>quick run</strong>" : "full scale"
+        return "\(HTMLText.escape(result.backend)) on \(HTMLText.escape(result.device)) · seed \(result.seed) · \(time) · \(scale)"
+    }
+}

@@ -1,0 +1,290 @@
+// `tn build` as three stages, mdBook-style: parse every chapter, execute the
+// blocks whose cache key changed (or reuse their frozen results), render the
+// site. Each stage works on plain data; only the last writes the site, and
+// every file it writes is replaced atomically.
+import Foundation
+
+public enum SiteBuilder {
+    public static func build(_ options: BuildOptions) throws -> BuildReport {
+        let started = Date()
+        let lock = try BuildLock(at: options.cacheFolder.appendingPathComponent("build.lock"))
+        defer { withExtendedLifetime(lock) {} }
+        var report = BuildReport()
+
+        // Stage 1: parse.
+        var chapters = try parse(options)
+        if let only = options.only, !chapters.contains(where: { matches(only, $0.entry.path) }) {
+            throw NotebookError("--only \(only): no chapter of that name is listed in SUMMARY.md",
+                                hint: "give a chapter's file name, e.g. --only \(chapters.first.map { String($0.entry.path.dropLast(3)) } ?? "intro")")
+        }
+
+        // Stage 2: execute or reuse.
+        let toolchain = try Toolchain.locate()
+        let settings = RunSettings(
+            scale: options.scale, backend: resolveBackend(options.backend),
+            libraryHash: toolchain.librarySourceHash(),
+            dataFingerprint: CacheKey.dataFingerprint)
+        let store = FreezeStore(outputFolder: options.outputFolder)
+        var results: [String: [Int: BlockResult]] = [:]
+        var notes: [String: [Int: String]] = [:]
+        var pending: [(chapter: Int, blocks: [ExecutableBlock], keys: [Int: String])] = []
+        for (chapterIndex, chapter) in chapters.enumerated() {
+            var stale: [ExecutableBlock] = []
+            var keys: [Int: String] = [:]
+            for block in chapter.runnableBlocks {
+                let key = CacheKey.compute(block: block, setup: chapter.setup, settings: settings)
+                let frozen = store.load(chapter: chapter.entry.path, blockID: block.id, scale: settings.scale)
+                let name = "\(chapter.displayPath):\(block.fenceLine) \(block.id)"
+                if let frozen, frozen.key == key, !options.refresh {
+                    results[chapter.entry.path, default: [:]][block.index] = frozen
+                    report.reused.append(name)
+                } else if options.check {
+                    report.stale.append(name + (frozen == nil ? " (never run)" : " (changed)"))
+                } else if let only = options.only, !matches(only, chapter.entry.path) {
+                    notes[chapter.entry.path, default: [:]][block.index] = "Not run in this build (--only \(only)); its frozen result is out of date."
+                    if let frozen { results[chapter.entry.path, default: [:]][block.index] = frozen }
+                } else {
+                    stale.append(block)
+                    keys[block.index] = key
+                }
+            }
+            if !stale.isEmpty { pending.append((chapterIndex, stale, keys)) }
+        }
+        if options.check {
+            report.totalSeconds = Date().timeIntervalSince(started)
+            return report
+        }
+        let device = deviceDescription()
+        for (chapterIndex, blocks, keys) in pending {
+            let chapter = chapters[chapterIndex]
+            options.log("▸ \(chapter.displayPath): compiling \(blocks.count) block\(blocks.count == 1 ? "" : "s")")
+            let compiler = ChapterCompiler(toolchain: toolchain, cacheFolder: options.cacheFolder)
+            let compiled = try compiler.compile(chapterPath: chapter.displayPath, setup: chapter.setup, blocks: blocks)
+            report.compileSeconds += compiled.seconds
+            report.chaptersCompiled += 1
+            options.log(String(format: "  compiled in %.1f s", compiled.seconds))
+            let executor = BlockExecutor(
+                workFolder: options.cacheFolder.appendingPathComponent("run"), settings: settings, device: device,
+                progress: { [log = options.log] line in log("    │ \(line)") })
+            for block in blocks {
+                let name = "\(chapter.displayPath):\(block.fenceLine) \(block.id)"
+                let key = keys[block.index]!
+                let result: BlockResult
+                if let message = compiled.blockErrors[block.index] {
+                    result = BlockResult(
+                        key: key, blockID: block.id, status: .compileError, message: message, stdout: "",
+                        stdoutBytes: 0, outputs: [], outputNotice: nil, seconds: 0, seed: block.options.seed ?? 42,
+                        backend: settings.backend, device: device, scale: settings.scale)
+                } else if let executable = compiled.executable {
+                    options.log("  ▸ \(block.id) (block \(block.index + 1) of \(chapter.scanned.blocks.count)) running…")
+                    result = try executor.run(
+                        block: block, executable: executable, key: key,
+                        timeout: block.options.timeout ?? options.defaultTimeout)
+                } else {
+                    continue
+                }
+                let expected = block.options.errorExpected
+                options.log(String(format: "  %@ %@ %.2f s%@", result.succeeded ? "✓" : (expected ? "✓" : "✗"),
+                                   block.id, result.seconds, result.succeeded ? "" : " — \(result.status.rawValue)\(expected ? " (expected)" : "")"))
+                if !result.succeeded && !expected {
+                    report.failures.append("\(name): \(result.message ?? result.status.rawValue)")
+                }
+                if result.succeeded || expected {
+                    try store.save(result, chapter: chapter.entry.path, scale: settings.scale)
+                }
+                results[chapter.entry.path, default: [:]][block.index] = result
+                report.executed.append(name)
+            }
+        }
+
+        // Stage 3: render.
+        try render(&chapters, results: results, notes: notes, options: options, report: &report)
+        report.totalSeconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// Reads SUMMARY.md and scans every chapter; all problems are reported together.
+    static func parse(_ options: BuildOptions) throws -> [ChapterDocument] {
+        let summaryURL = options.chaptersFolder.appendingPathComponent("SUMMARY.md")
+        let summaryDisplay = options.chaptersDisplay + "/SUMMARY.md"
+        guard let summaryText = try? String(contentsOf: summaryURL, encoding: .utf8) else {
+            throw NotebookError("cannot read \(summaryDisplay)",
+                                hint: "create it with a list of links to the chapters, or pass --chapters DIR")
+        }
+        let entries = try BookSummary.parse(summaryText, displayPath: summaryDisplay)
+        var chapters: [ChapterDocument] = []
+        var errors: [NotebookError] = []
+        for (index, entry) in entries.enumerated() {
+            let display = "\(options.chaptersDisplay)/\(entry.path)"
+            guard let text = try? String(contentsOf: options.chaptersFolder.appendingPathComponent(entry.path), encoding: .utf8) else {
+                errors.append(NotebookError("cannot read \(display), listed in SUMMARY.md",
+                                            at: SourceLocation(file: summaryDisplay, line: entry.line),
+                                            hint: "create the file or fix the link"))
+                continue
+            }
+            do {
+                let scanned = try ChapterScanner.scan(text, displayPath: display)
+                chapters.append(ChapterDocument(
+                    entry: entry, number: index + 1, displayPath: display, source: text, scanned: scanned,
+                    url: String(entry.path.dropLast(3)) + ".html"))
+            } catch let error as NotebookErrors {
+                errors += error.errors
+            } catch let error as NotebookError {
+                errors.append(error)
+            }
+        }
+        if !errors.isEmpty { throw NotebookErrors(errors) }
+        return chapters
+    }
+
+    static func render(_ chapters: inout [ChapterDocument], results: [String: [Int: BlockResult]],
+                       notes: [String: [Int: String]], options: BuildOptions, report: inout BuildReport) throws {
+        var figures: [String: FigureReference] = [:]
+        var extraFiles: [(path: String, contents: String)] = []
+        // Markdown, headings and blocks; figures are numbered in reading order.
+        for index in chapters.indices {
+            var chapter = chapters[index]
+            let rendered = Markdown.render(chapter.scanned.markdown)
+            let (anchored, title) = ChapterDocument.anchorHeadings(rendered.html, math: chapter.scanned.math)
+            chapter.title = title ?? chapter.entry.label
+            let root = String(repeating: "../", count: chapter.url.split(separator: "/").count - 1)
+            let renderer = BlockRenderer(
+                chapterNumber: chapter.number, quick: options.quick,
+                dataFolder: "data/\(chapter.entry.path.dropLast(3))", rootPrefix: root)
+            let counter = BlockRenderer.Counter()
+            var html = anchored
+            for block in chapter.scanned.blocks {
+                let blockHTML = renderer.render(
+                    block: block, result: results[chapter.entry.path]?[block.index],
+                    note: notes[chapter.entry.path]?[block.index], page: chapter.url, counter: counter)
+                html = html.replacingOccurrences(of: ChapterScanner.blockMarker(block.index) + "\n", with: blockHTML)
+                html = html.replacingOccurrences(of: ChapterScanner.blockMarker(block.index), with: blockHTML)
+            }
+            for (id, reference) in counter.references {
+                if figures[id] != nil {
+                    report.errors.append(NotebookError("the figure id '\(id)' is used twice in the book",
+                                                       at: SourceLocation(file: chapter.displayPath), hint: "give each figure its own id"))
+                }
+                figures[id] = reference
+            }
+            extraFiles += counter.files
+            chapter.html = html
+            chapters[index] = chapter
+        }
+        // Math for the whole book in one go.
+        let allMath = chapters.flatMap(\.scanned.math)
+        let mathRenderer = MathRenderer(
+            cacheFile: options.cacheFolder.appendingPathComponent("math-cache.json"),
+            workFolder: options.cacheFolder.appendingPathComponent("math"))
+        let (mathHTML, serverSide) = mathRenderer.render(allMath)
+        if !serverSide { options.log("  note: some math is left to KaTeX in the browser (node or Debian's katex module not found)") }
+
+        let assets = SiteAssets.discover()
+        let navigation = chapters.map {
+            NavigationItem(title: $0.title, url: $0.url, number: "\($0.number).", depth: $0.entry.depth)
+        }
+        let layout = PageLayout(bookTitle: bookTitle(options), navigation: navigation, clientMath: !serverSide)
+        var pages: [BuiltPage] = []
+        var searchPages: [SearchPage] = []
+        var mathOffset = 0
+        for (index, chapter) in chapters.enumerated() {
+            let (linked, unknown) = ChapterDocument.crossReference(chapter.html, page: chapter.url, figures: figures)
+            for id in unknown {
+                let line = chapter.source.components(separatedBy: "\n").firstIndex { $0.contains("@\(id)") }.map { $0 + 1 }
+                report.errors.append(NotebookError("no figure has the id '\(id)'", at: SourceLocation(file: chapter.displayPath, line: line),
+                                                   hint: "cross-reference a block with `//| id: \(id)` that shows a chart"))
+            }
+            let offset = mathOffset
+            let body = ChapterDocument.replacePlaceholders(linked) { number in
+                offset + number < mathHTML.count ? mathHTML[offset + number] : ""
+            }
+            let searchable = ChapterDocument.withMath(linked, math: chapter.scanned.math)
+            mathOffset += chapter.scanned.math.count
+            searchPages.append(SearchPage(title: chapter.title, url: chapter.url,
+                                          sections: SearchIndex.sections(of: searchable, title: chapter.title)))
+            let page = layout.page(
+                title: chapter.title, url: chapter.url, body: body,
+                previous: index > 0 ? navigation[index - 1] : nil,
+                next: index + 1 < navigation.count ? navigation[index + 1] : nil)
+            pages.append(BuiltPage(url: chapter.url, sourcePath: chapter.displayPath, source: chapter.source, html: page))
+        }
+        pages.append(BuiltPage(url: "index.html", sourcePath: nil, source: "",
+                               html: layout.page(title: "Contents", url: "index.html", body: contentsBody(navigation, options: options),
+                                                 previous: nil, next: navigation.first)))
+
+        // Assets and copied files first, so the link check sees them.
+        let assetsFolder = options.outputFolder.appendingPathComponent("assets")
+        try assets.install(into: assetsFolder, searchIndex: SearchIndex.script(searchPages))
+        let copied = try copyChapterFiles(options)
+        for file in extraFiles {
+            try AtomicFile.writeIfChanged(file.contents, to: options.outputFolder.appendingPathComponent(file.path))
+        }
+        let known = Set(extraFiles.map(\.path)).union(copied)
+        report.errors += LinkChecker.check(pages: pages, otherFiles: known, outputFolder: options.outputFolder)
+        var changed = false
+        for page in pages {
+            if try AtomicFile.writeIfChanged(page.html, to: options.outputFolder.appendingPathComponent(page.url)) {
+                report.pagesWritten += 1
+                changed = true
+            }
+        }
+        if changed {
+            // tn serve watches this file to reload open pages.
+            try AtomicFile.write("\(Date().timeIntervalSince1970)\n", to: options.outputFolder.appendingPathComponent(".build-stamp"))
+        }
+    }
+
+    /// Non-markdown files beside the chapters (images, data), copied into the site.
+    static func copyChapterFiles(_ options: BuildOptions) throws -> Set<String> {
+        var copied: Set<String> = []
+        let fileManager = FileManager.default
+        let files = fileManager.enumerator(atPath: options.chaptersFolder.path)?.allObjects as? [String] ?? []
+        for file in files where !file.hasSuffix(".md") && !file.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+            let source = options.chaptersFolder.appendingPathComponent(file)
+            var isFolder: ObjCBool = false
+            guard fileManager.fileExists(atPath: source.path, isDirectory: &isFolder), !isFolder.boolValue,
+                  let data = try? Data(contentsOf: source) else { continue }
+            let target = options.outputFolder.appendingPathComponent(file)
+            if (try? Data(contentsOf: target)) != data { try AtomicFile.write(data, to: target) }
+            copied.insert(file)
+        }
+        return copied
+    }
+
+    static func contentsBody(_ navigation: [NavigationItem], options: BuildOptions) -> String {
+        var html = "<h1 id=\"contents\">\(HTMLText.escape(bookTitle(options)))</h1>\n<ol class=\"contents-list\">\n"
+        for item in navigation {
+            html += "<li class=\"depth-\(min(item.depth, 2))\"><a href=\"\(item.url)\"><span class=\"toc-number\">\(item.number)</span> \(HTMLText.escape(item.title))</a></li>\n"
+        }
+        return html + "</ol>\n"
+    }
+
+    /// The book's title: the first heading of SUMMARY.md, as in mdBook.
+    static func bookTitle(_ options: BuildOptions) -> String {
+        let text = (try? String(contentsOf: options.chaptersFolder.appendingPathComponent("SUMMARY.md"), encoding: .utf8)) ?? ""
+        let heading = text.components(separatedBy: "\n").first { $0.hasPrefix("# ") }
+        return heading.map { String($0.dropFirst(2)).trimmingCharacters(in: .whitespaces) } ?? "Teaching Networks"
+    }
+
+    static func matches(_ only: String, _ path: String) -> Bool {
+        let stem = path.hasSuffix(".md") ? String(path.dropLast(3)) : path
+        let wanted = only.hasSuffix(".md") ? String(only.dropLast(3)) : only
+        return stem == wanted || stem.split(separator: "/").last.map(String.init) == wanted
+    }
+
+    /// `auto` means the CPU until the engine has another backend on this machine.
+    static func resolveBackend(_ backend: String) -> String {
+        backend == "auto" ? "cpu" : backend
+    }
+
+    static func deviceDescription() -> String {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+           let line = info.components(separatedBy: "\n").first(where: { $0.hasPrefix("model name") }),
+           let colon = line.firstIndex(of: ":") {
+            let model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            return "\(model), \(cores) cores"
+        }
+        return "\(cores) CPU cores"
+    }
+}

@@ -1,0 +1,29 @@
+// The entry point of a compiled chapter: `CHAPTER --block ID` runs exactly one
+// block, so a block that traps or hangs takes down only its own process.
+import Foundation
+
+/// Runs the block named by `--block ID` among `blocks`; called from the
+/// `main.swift` that the runner generates for each chapter.
+public func runNotebookBlock(_ blocks: [String: () throws -> Void]) -> Never {
+    // Line-buffer stdout so text printed before a crash is not lost in a buffer.
+    setvbuf(stdout, nil, _IOLBF, 0)
+    let arguments = CommandLine.arguments
+    guard let flag = arguments.firstIndex(of: "--block"), flag + 1 < arguments.count else {
+        fputs("usage: \(arguments.first ?? "chapter") --block ID\n", stderr)
+        exit(64)
+    }
+    let id = arguments[flag + 1]
+    guard let body = blocks[id] else {
+        fputs("no block with id '\(id)'; this chapter has: \(blocks.keys.sorted().joined(separator: ", "))\n", stderr)
+        exit(64)
+    }
+    do {
+        try body()
+    } catch {
+        OutputChannel.shared.send(OutputRecord(kind: .error, message: "\(type(of: error)): \(error)"))
+        fflush(stdout)
+        exit(1)
+    }
+    fflush(stdout)
+    exit(0)
+}

@@ -1,0 +1,42 @@
+// The one record format that travels from a running block to the runner: one
+// JSON object per line in the file named by TN_OUTPUT. The runner decodes the
+// same type, so the two sides cannot drift apart.
+
+/// One output that a block published, in the order it was published.
+public struct OutputRecord: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        case chart, table, value, error
+    }
+
+    public var kind: Kind
+    /// Chart title, or the caption that `show` was given.
+    public var title: String?
+    public var caption: String?
+    public var svg: String?
+    public var csv: String?
+    /// `show(value, name:)`
+    public var name: String?
+    public var value: String?
+    /// `show(table)`
+    public var header: [String]?
+    public var rows: [[String]]?
+    /// The description of an error a block threw.
+    public var message: String?
+
+    public init(
+        kind: Kind, title: String? = nil, caption: String? = nil, svg: String? = nil,
+        csv: String? = nil, name: String? = nil, value: String? = nil,
+        header: [String]? = nil, rows: [[String]]? = nil, message: String? = nil
+    ) {
+        self.kind = kind
+        self.title = title
+        self.caption = caption
+        self.svg = svg
+        self.csv = csv
+        self.name = name
+        self.value = value
+        self.header = header
+        self.rows = rows
+        self.message = message
+    }
+}

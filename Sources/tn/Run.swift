@@ -1,0 +1,44 @@
+// `tn run CHAPTER`: runs one chapter's blocks and prints their outputs.
+import ArgumentParser
+import Foundation
+import Notebook
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one chapter's blocks and print their outputs.")
+
+    @Argument(help: "The chapter's markdown file, e.g. chapters/intro.md.")
+    var chapter: String
+
+    @Flag(help: "Run the experiments reduced.")
+    var quick = false
+
+    func run() throws {
+        var options = BookFolders().buildOptions()
+        options.quick = quick
+        let results: [(ExecutableBlock, BlockResult)]
+        do {
+            results = try ChapterRunner.run(chapter: chapter, options: options)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        var failed = false
+        for (block, result) in results {
+            print("── \(chapter):\(block.fenceLine) \(block.id) · \(result.status.rawValue) · \(String(format: "%.2f s", result.seconds))")
+            if !result.stdout.isEmpty { print(result.stdout, terminator: result.stdout.hasSuffix("\n") ? "" : "\n") }
+            for output in result.outputs {
+                switch output.kind {
+                case .chart: print("[chart] \(output.title ?? "") (\(output.svg?.count ?? 0) bytes of SVG)")
+                case .table:
+                    print((output.header ?? []).joined(separator: "\t"))
+                    (output.rows ?? []).forEach { print($0.joined(separator: "\t")) }
+                case .value: print("\(output.name ?? "") = \(output.value ?? "")")
+                case .error: break
+                }
+            }
+            if let message = result.message { print("error: \(message)") }
+            if !result.succeeded && !block.options.errorExpected { failed = true }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,72 @@
+// Opens the built fixture site in headless Chromium (Debian's package, which
+// .ci/run installs): math is typeset, charts are drawn and the screenshot is
+// not blank, the console shows no errors, and search finds a chapter's word.
+// Skipped, saying why, where Chromium is not installed.
+import Foundation
+import XCTest
+@testable import Notebook
+
+final class BrowserTests: XCTestCase {
+    var chromium: String!
+
+    override func setUpWithError() throws {
+        guard let found = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap({ findExecutable($0) }).first else {
+            throw XCTSkip("Chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
+        }
+        chromium = found
+    }
+
+    /// Runs headless Chromium; returns stdout and stderr.
+    func browse(_ arguments: [String]) throws -> (out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("tn-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.path)",
+                             "--virtual-time-budget=3000"] + arguments
+        // stderr goes to a file so that neither stream can fill a pipe and block Chromium.
+        let errFile = profile.appendingPathExtension("stderr")
+        defer { try? FileManager.default.removeItem(at: errFile) }
+        _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: errFile)
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let errData = (try? Data(contentsOf: errFile)) ?? Data()
+        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    func testBuiltPagesInChromium() throws {
+        let book = try TemporaryBook(fixture: "book")
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        let intro = book.output.appendingPathComponent("intro.html").absoluteString
+
+        let (dom, log) = try browse(["--enable-logging=stderr", "--v=0", "--dump-dom", intro])
+        XCTAssertTrue(dom.contains("class=\"katex\""), "KaTeX output is missing")
+        let text = HTMLText.plainText(dom.replacingOccurrences(of: "<annotation[\\s\\S]*?</annotation>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "<pre[\\s\\S]*?</pre>", with: "", options: .regularExpression)
+            .replacingOccurrences(of: "<script[\\s\\S]*?</script>", with: "", options: .regularExpression))
+        XCTAssertFalse(text.contains("\\("), "raw \\( left in the page")
+        XCTAssertFalse(text.contains("$$"), "raw $$ left in the page")
+        XCTAssertTrue(dom.contains("<svg"), "the chart's SVG is missing")
+        XCTAssertTrue(dom.contains("hljs"), "code was not highlighted")
+        let consoleErrors = log.components(separatedBy: "\n").filter {
+            $0.contains("CONSOLE") && ($0.contains("ERROR") || $0.contains("Uncaught") || $0.contains("Error"))
+        }
+        XCTAssertTrue(consoleErrors.isEmpty, consoleErrors.joined(separator: "\n"))
+
+        let (results, _) = try browse(["--dump-dom", book.output.appendingPathComponent("index.html").absoluteString + "?q=squares"])
+        let list = results.components(separatedBy: "id=\"search-results\"").last ?? ""
+        XCTAssertTrue(list.contains("Introduction to the fixture"), "search did not find 'squares'")
+
+        let screenshot = book.root.appendingPathComponent("intro.png")
+        _ = try browse(["--window-size=1200,900", "--screenshot=\(screenshot.path)", intro])
+        let png = try Data(contentsOf: screenshot)
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        // A blank 1200x900 page compresses to a few kilobytes; text, math and a chart do not.
+        XCTAssertGreaterThan(png.count, 40_000, "the screenshot looks blank")
+    }
+}

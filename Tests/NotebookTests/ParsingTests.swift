@@ -1,0 +1,94 @@
+// Parsing: SUMMARY.md, math set aside before markdown, GFM extensions, nested
+// and unterminated fences, block options and their errors.
+import XCTest
+@testable import Notebook
+
+final class ParsingTests: XCTestCase {
+    func testSummaryOrderAndNesting() throws {
+        let entries = try BookSummary.parse("# Book\n\n- [A](a.md)\n  - [B](part/b.md)\n- [C](c.md)\n", displayPath: "chapters/SUMMARY.md")
+        XCTAssertEqual(entries.map(\.path), ["a.md", "part/b.md", "c.md"])
+        XCTAssertEqual(entries.map(\.depth), [0, 1, 0])
+    }
+
+    func testSummaryRejectsDuplicates() {
+        XCTAssertThrowsError(try BookSummary.parse("- [A](a.md)\n- [A again](a.md)\n", displayPath: "chapters/SUMMARY.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/SUMMARY.md:2"), "\(error)")
+        }
+    }
+
+    func testMathWithUnderscoresAndAsterisksIsNotEmphasis() throws {
+        let text = "Inline $a_1 * b_2 * c_3$ and \\(x_i * y_i\\) and \\\\(p_1 * q_2\\\\) and costs $5 and $10.\n\n$$\nw_{t+1} = w_t - \\eta\n$$\n"
+        let scanned = try ChapterScanner.scan(text, displayPath: "chapters/m.md")
+        XCTAssertEqual(scanned.math.map(\.tex), ["a_1 * b_2 * c_3", "x_i * y_i", "p_1 * q_2", "w_{t+1} = w_t - \\eta"])
+        XCTAssertEqual(scanned.math.map(\.display), [false, false, false, true])
+        let html = Markdown.render(scanned.markdown).html
+        XCTAssertFalse(html.contains("<em>"), html)
+        XCTAssertTrue(html.contains("$5 and $10"), html)
+    }
+
+    func testMathInCodeIsLeftAlone() throws {
+        let scanned = try ChapterScanner.scan("Use `$x_1$` literally.\n\n```\n$y_2$\n```\n", displayPath: "chapters/m.md")
+        XCTAssertTrue(scanned.math.isEmpty)
+    }
+
+    func testTablesStrikethroughTasksFootnotesAutolinks() {
+        let html = Markdown.render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ https://example.org\n\n- [x] done\n\nNote.[^1]\n\n[^1]: Text.\n").html
+        XCTAssertTrue(html.contains("<table>"), html)
+        XCTAssertTrue(html.contains("<del>gone</del>"), html)
+        XCTAssertTrue(html.contains("<a href=\"https://example.org\">"), html)
+        XCTAssertTrue(html.contains("type=\"checkbox\""), html)
+        XCTAssertTrue(html.contains("footnote"), html)
+    }
+
+    func testChapterLinksBecomePageLinks() {
+        let rendered = Markdown.render("[next](next.md#part) [out](https://x.org/a.md)")
+        XCTAssertTrue(rendered.html.contains("href=\"next.html#part\""), rendered.html)
+        XCTAssertTrue(rendered.html.contains("href=\"https://x.org/a.md\""), rendered.html)
+    }
+
+    func testNestedFenceIsNotABlock() throws {
+        let text = "````markdown\n```swift run\nprint(1)\n```\n````\n\n```swift run\nprint(2)\n```\n"
+        let scanned = try ChapterScanner.scan(text, displayPath: "chapters/n.md")
+        XCTAssertEqual(scanned.blocks.map(\.code), ["print(2)"])
+        XCTAssertEqual(scanned.blocks.first?.fenceLine, 7)
+    }
+
+    func testUnterminatedFenceIsAnErrorAtItsLine() {
+        XCTAssertThrowsError(try ChapterScanner.scan("# T\n\ntext\n```swift run\nprint(1)\n", displayPath: "chapters/u.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/u.md:4: error: this code fence (```) is never closed"), "\(error)")
+        }
+    }
+
+    func testOptions() throws {
+        let text = "```swift run\n//| id: fig-loss\n//| caption: \"The loss\"\n//| echo: false\n//| output: false\n//| timeout: 5\n//| error: expected\n//| seed: 7\nprint(1)\n```\n"
+        let block = try XCTUnwrap(try ChapterScanner.scan(text, displayPath: "chapters/o.md").blocks.first)
+        XCTAssertEqual(block.id, "fig-loss")
+        XCTAssertEqual(block.options.caption, "The loss")
+        XCTAssertFalse(block.options.echo)
+        XCTAssertFalse(block.options.output)
+        XCTAssertEqual(block.options.timeout, 5)
+        XCTAssertTrue(block.options.errorExpected)
+        XCTAssertEqual(block.options.seed, 7)
+        XCTAssertEqual(block.codeLine, 9)
+        XCTAssertEqual(block.code, "print(1)")
+    }
+
+    func testUnknownOptionIsAnErrorAtItsLine() {
+        let text = "# T\n\n```swift run\n//| id: a\n//| colour: red\nprint(1)\n```\n"
+        XCTAssertThrowsError(try ChapterScanner.scan(text, displayPath: "chapters/o.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/o.md:5: error: unknown block option 'colour'"), "\(error)")
+        }
+    }
+
+    func testBadOptionValueIsAnError() {
+        XCTAssertThrowsError(try ChapterScanner.scan("```swift run\n//| echo: maybe\n```\n", displayPath: "chapters/o.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/o.md:2"), "\(error)")
+        }
+    }
+
+    func testPlainSwiftBlocksAreOnlyDisplayed() throws {
+        let scanned = try ChapterScanner.scan("```swift\nlet x = 1\n```\n", displayPath: "chapters/p.md")
+        XCTAssertTrue(scanned.blocks.isEmpty)
+        XCTAssertTrue(Markdown.render(scanned.markdown).html.contains("language-swift"))
+    }
+}

@@ -1,0 +1,68 @@
+// Link checking, atomic writes and the build lock, and the static server's
+// refusal to serve files outside output/.
+import XCTest
+@testable import Notebook
+
+final class SiteTests: XCTestCase {
+    func testBrokenLinksAndAnchorsAreErrorsAtTheirLines() throws {
+        let book = try TemporaryBook(files: [
+            "SUMMARY.md": "- [A](a.md)\n- [B](b.md)\n",
+            "a.md": "# A\n\n## Part one\n\nFine: [b](b.md#b-section) and [here](#part-one).\n\nBroken: [missing](nowhere.md).\n\nBad anchor: [b](b.md#no-such-heading).\n",
+            "b.md": "# B\n\n## B section\n\nSee @fig-none.\n",
+        ])
+        let report = try book.build()
+        XCTAssertFalse(report.succeeded)
+        let messages = report.errors.map(\.description)
+        XCTAssertEqual(messages.count, 3, messages.joined(separator: "\n"))
+        XCTAssertTrue(messages.contains { $0.hasPrefix("chapters/a.md:7: error: the link 'nowhere.html' points to nothing") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.hasPrefix("chapters/a.md:9: error: the anchor '#no-such-heading' does not exist in b.html") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.hasPrefix("chapters/b.md:5: error: no figure has the id 'fig-none'") }, "\(messages)")
+    }
+
+    func testNetworkImagesAreRefused() throws {
+        let book = try TemporaryBook(files: ["SUMMARY.md": "- [A](a.md)\n", "a.md": "# A\n\n![x](https://example.org/x.png)\n"])
+        let report = try book.build()
+        XCTAssertTrue(report.errors.contains { $0.description.contains("chapters/a.md:3: error: loads 'https://example.org/x.png' from the network") },
+                      "\(report.errors)")
+    }
+
+    func testAtomicWriteReplacesWholeFilesAndLeavesNoTemporaries() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tn-atomic-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("deep/page.html")
+        try AtomicFile.write("old", to: file)
+        try AtomicFile.write("new", to: file)
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "new")
+        XCTAssertFalse(try AtomicFile.writeIfChanged("new", to: file))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("deep").path), ["page.html"])
+    }
+
+    func testSecondBuildRefusesWhileTheLockIsHeld() throws {
+        let book = try TemporaryBook(fixture: "book")
+        let lock = try BuildLock(at: book.root.appendingPathComponent(".tn-cache/build.lock"))
+        XCTAssertThrowsError(try book.build()) { error in
+            XCTAssertTrue("\(error)".contains("another tn build is running"), "\(error)")
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    func testParseErrorsStopTheBuildBeforeWritingAnything() throws {
+        let book = try TemporaryBook(files: ["SUMMARY.md": "- [A](a.md)\n", "a.md": "# A\n\n```swift run\n//| echo: sometimes\nprint(1)\n```\n"])
+        XCTAssertThrowsError(try book.build()) { error in
+            XCTAssertTrue("\(error)".contains("chapters/a.md:4: error: `echo` takes true or false"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: book.output.path))
+    }
+
+    func testServerNeverLeavesItsFolder() throws {
+        let book = try TemporaryBook(fixture: "book")
+        _ = try book.build()
+        try "secret".write(to: book.root.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        let server = StaticServer(folder: book.output, port: 0)
+        XCTAssertNotNil(server.resolve("/intro.html"))
+        XCTAssertNotNil(server.resolve("/"))
+        XCTAssertNil(server.resolve("/../secret.txt"))
+        XCTAssertNil(server.resolve("/%2e%2e/secret.txt"))
+        XCTAssertNil(server.resolve("/assets/../../secret.txt"))
+    }
+}
