@@ -5,7 +5,7 @@
 import Foundation
 
 /// A path through the (x, y) plane: one optimizer run, one point per step.
-public struct Trajectory: Sendable {
+public struct ContourPath: Sendable {
     public var name: String
     public var x: [Double]
     public var y: [Double]
@@ -38,7 +38,7 @@ public struct ContourChart: Chart, Sendable {
     public var title: String
     public var grid: ValueGrid
     public var levels: ContourLevels
-    public var trajectories: [Trajectory]
+    public var trajectories: [ContourPath]
     public var xLabel: String
     public var yLabel: String
     /// The function's minimum, drawn as a star.
@@ -49,7 +49,7 @@ public struct ContourChart: Chart, Sendable {
     public var height: Double
 
     public init(
-        title: String, grid: ValueGrid, levels: ContourLevels = .automatic, trajectories: [Trajectory] = [],
+        title: String, grid: ValueGrid, levels: ContourLevels = .automatic, trajectories: [ContourPath] = [],
         xLabel: String = "x", yLabel: String = "y", minimum: (x: Double, y: Double)? = nil,
         showsShading: Bool = true, width: Double = 600, height: Double = 500
     ) {
@@ -68,7 +68,7 @@ public struct ContourChart: Chart, Sendable {
     /// Samples `function` on a grid first.
     public init(
         title: String, x: ClosedRange<Double>, y: ClosedRange<Double>, resolution: Int = 80,
-        function: (Double, Double) -> Double, levels: ContourLevels = .automatic, trajectories: [Trajectory] = [],
+        function: (Double, Double) -> Double, levels: ContourLevels = .automatic, trajectories: [ContourPath] = [],
         minimum: (x: Double, y: Double)? = nil
     ) {
         self.init(title: title, grid: ValueGrid(x: x, y: y, resolution: resolution, function: function),

@@ -144,7 +144,7 @@ enum SampleData {
     }
 
     /// Three optimizers from the same start, as the optimizer chapter runs them.
-    static func rosenbrockTrajectories() -> [Trajectory] {
+    static func rosenbrockTrajectories() -> [ContourPath] {
         let start = (x: -1.5, y: 2.0)
         var sgd = [start], momentum = [start], adam = [start]
         var velocity = (0.0, 0.0)
@@ -168,9 +168,9 @@ enum SampleData {
                          p.y - 0.1 * (firstMoment.1 / correction1) / (sqrt(secondMoment.1 / correction2) + 1e-8)))
         }
         return [
-            Trajectory(name: "SGD (lr 0.001)", points: sgd),
-            Trajectory(name: "Momentum (lr 5e-4, β 0.9)", points: momentum),
-            Trajectory(name: "Adam (lr 0.1)", points: adam),
+            ContourPath(name: "SGD (lr 0.001)", points: sgd),
+            ContourPath(name: "Momentum (lr 5e-4, β 0.9)", points: momentum),
+            ContourPath(name: "Adam (lr 0.1)", points: adam),
         ]
     }
 

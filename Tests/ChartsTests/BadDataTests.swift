@@ -77,13 +77,13 @@ final class BadDataTests: XCTestCase {
 
     func testContourAndSurfaceSurviveBadGrids() {
         let holes = ValueGrid(x: -1...1, y: -1...1, resolution: 15) { x, y in x > 0.5 ? .nan : x * x + y * y }
-        let trajectory = Trajectory(name: "diverging", x: [0, 0.5, .infinity], y: [0, 0.5, 3])
+        let trajectory = ContourPath(name: "diverging", x: [0, 0.5, .infinity], y: [0, 0.5, 3])
         let contour = check(ContourChart(title: "Holes", grid: holes, trajectories: [trajectory]))
         XCTAssertTrue(contour.texts.contains { $0.contains("1 non-finite trajectory point") }, "\(contour.texts)")
         _ = check(ContourChart(title: "All NaN", grid: ValueGrid(x: 0...1, y: 0...1, resolution: 5) { _, _ in .nan }))
         _ = check(ContourChart(title: "Flat", grid: ValueGrid(x: 0...1, y: 0...1, resolution: 5) { _, _ in 1 }))
         _ = check(ContourChart(title: "Empty", grid: ValueGrid(xs: [], ys: [], values: [])))
-        _ = check(AnimatedContourChart(ContourChart(title: "Empty path", grid: holes, trajectories: [Trajectory(name: "none", x: [], y: [])])))
+        _ = check(AnimatedContourChart(ContourChart(title: "Empty path", grid: holes, trajectories: [ContourPath(name: "none", x: [], y: [])])))
         let surface = check(SurfaceChart(title: "Holes", grid: holes, heightScale: .log))
         XCTAssertTrue(surface.texts.contains { $0.hasPrefix("Not shown:") })
         _ = check(SurfaceChart(title: "Flat", grid: ValueGrid(x: 0...1, y: 0...1, resolution: 4) { _, _ in 0 }))

@@ -74,7 +74,7 @@ final class StructureTests: XCTestCase {
     }
 
     func testContourDrawsLevelsTrajectoryAndMarkers() {
-        let trajectory = Trajectory(name: "GD", x: [-1.5, -1, 0, 0.5], y: [2, 1, 0.2, 0.3])
+        let trajectory = ContourPath(name: "GD", x: [-1.5, -1, 0, 0.5], y: [2, 1, 0.2, 0.3])
         let chart = ContourChart(title: "Rosenbrock", x: -2...2, y: -1...3, resolution: 40,
                                  function: { x, y in (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x) },
                                  levels: .logarithmic(count: 8), trajectories: [trajectory], minimum: (1, 1))
@@ -91,8 +91,8 @@ final class StructureTests: XCTestCase {
 
     func testAnimatedContourAnimatesInCSSWithAReducedMotionFallback() {
         let base = ContourChart(title: "Bowl", x: -1...1, y: -1...1, resolution: 20, function: { $0 * $0 + $1 * $1 },
-                                trajectories: [Trajectory(name: "A", x: [1, 0.5, 0], y: [1, 0.5, 0]),
-                                               Trajectory(name: "B", x: [-1, 0], y: [1, 0])])
+                                trajectories: [ContourPath(name: "A", x: [1, 0.5, 0], y: [1, 0.5, 0]),
+                                               ContourPath(name: "B", x: [-1, 0], y: [1, 0])])
         let animated = AnimatedContourChart(base, duration: 4)
         let svg = animated.svg()
         XCTAssertFalse(svg.contains("<script"))
