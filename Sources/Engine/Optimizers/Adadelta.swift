@@ -54,13 +54,13 @@ public struct Adadelta<Scalar: BinaryFloatingPoint>: Optimizer {
             deltaAverage.withUnsafeMutableBufferPointer { uBuffer in
                 let s = sBuffer.baseAddress!, u = uBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? g[i] + decay * p[i] : g[i]
-                    let si = s[i] * r + oneMinusRho * grad * grad
+                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                    let si = multiplyAdd(oneMinusRho * grad, grad, s[i] * r)
                     s[i] = si
                     let standardDeviation = (si + eps).squareRoot()
                     let delta = (u[i] + eps).squareRoot() / standardDeviation * grad
-                    u[i] = u[i] * r + oneMinusRho * delta * delta
-                    p[i] = p[i] + negativeRate * delta
+                    u[i] = multiplyAdd(oneMinusRho * delta, delta, u[i] * r)
+                    p[i] = multiplyAdd(negativeRate, delta, p[i])
                 }
             }
         }

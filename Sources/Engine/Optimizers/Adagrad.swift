@@ -53,8 +53,8 @@ public struct Adagrad<Scalar: BinaryFloatingPoint>: Optimizer {
         sumOfSquares.withUnsafeMutableBufferPointer { sBuffer in
             let s = sBuffer.baseAddress!
             for i in 0..<count {
-                let grad = hasDecay ? g[i] + decay * p[i] : g[i]
-                let si = s[i] + grad * grad
+                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                let si = multiplyAdd(grad, grad, s[i])
                 s[i] = si
                 p[i] = p[i] + negativeRate * grad / (si.squareRoot() + eps)
             }

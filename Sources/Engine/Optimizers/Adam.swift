@@ -92,9 +92,9 @@ public struct Adam<Scalar: BinaryFloatingPoint>: Optimizer {
                         for i in 0..<count {
                             var theta = p[i]
                             if decoupledDecay { theta = theta * shrink }
-                            let grad = coupledDecay ? g[i] + decay * theta : g[i]
+                            let grad = coupledDecay ? multiplyAdd(decay, theta, g[i]) : g[i]
                             let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
-                            let vi = v[i] * b2 + oneMinusBeta2 * grad * grad
+                            let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                             let largest = Swift.max(vMax[i], vi)
                             m[i] = mi; v[i] = vi; vMax[i] = largest
                             let denominator = largest.squareRoot() / biasCorrection2Root + eps
@@ -104,9 +104,9 @@ public struct Adam<Scalar: BinaryFloatingPoint>: Optimizer {
                         for i in 0..<count {
                             var theta = p[i]
                             if decoupledDecay { theta = theta * shrink }
-                            let grad = coupledDecay ? g[i] + decay * theta : g[i]
+                            let grad = coupledDecay ? multiplyAdd(decay, theta, g[i]) : g[i]
                             let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
-                            let vi = v[i] * b2 + oneMinusBeta2 * grad * grad
+                            let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                             m[i] = mi; v[i] = vi
                             let denominator = vi.squareRoot() / biasCorrection2Root + eps
                             p[i] = theta + negativeStepSize * mi / denominator

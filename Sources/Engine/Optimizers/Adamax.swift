@@ -65,7 +65,7 @@ public struct Adamax<Scalar: BinaryFloatingPoint>: Optimizer {
             infinityNorm.withUnsafeMutableBufferPointer { uBuffer in
                 let m = mBuffer.baseAddress!, u = uBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? g[i] + decay * p[i] : g[i]
+                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                     let ui = Swift.max(u[i] * b2, abs(grad) + eps)
                     m[i] = mi; u[i] = ui

@@ -80,9 +80,9 @@ public struct NAdam<Scalar: BinaryFloatingPoint>: Optimizer {
             secondMoment.withUnsafeMutableBufferPointer { vBuffer in
                 let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? g[i] + decay * p[i] : g[i]
+                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
-                    let vi = v[i] * b2 + oneMinusBeta2 * grad * grad
+                    let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                     m[i] = mi; v[i] = vi
                     let denominator = (vi / biasCorrection2).squareRoot() + eps
                     // Two separate addcdiv updates in PyTorch, so two roundings.

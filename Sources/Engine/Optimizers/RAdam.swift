@@ -87,14 +87,15 @@ public struct RAdam<Scalar: BinaryFloatingPoint>: Optimizer {
             secondMoment.withUnsafeMutableBufferPointer { vBuffer in
                 let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? g[i] + decay * p[i] : g[i]
+                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
-                    let vi = v[i] * b2 + oneMinusBeta2 * grad * grad
+                    let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                     m[i] = mi; v[i] = vi
                     let correctedAverage = mi / biasCorrection1
                     let update: Scalar
                     if rectified {
-                        let adaptiveRate = biasCorrection2Root / (vi.squareRoot() + eps)
+                        // Python's float / tensor is reciprocal(tensor) · float.
+                        let adaptiveRate = (1 / (vi.squareRoot() + eps)) * biasCorrection2Root
                         update = correctedAverage * rate * adaptiveRate * rectification
                     } else {
                         update = correctedAverage * rate

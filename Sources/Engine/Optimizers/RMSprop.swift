@@ -67,25 +67,26 @@ public struct RMSprop<Scalar: BinaryFloatingPoint>: Optimizer {
                 momentumBuffer.withUnsafeMutableBufferPointer { bBuffer in
                     let s = sBuffer.baseAddress!
                     for i in 0..<count {
-                        let grad = hasDecay ? g[i] + decay * p[i] : g[i]
-                        let si = s[i] * a + oneMinusAlpha * grad * grad
+                        let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                        let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
                         s[i] = si
                         var denominator: Scalar
                         if centered {
                             let average = aBuffer.baseAddress!
                             let ai = torchLerp(average[i], grad, weight: oneMinusAlpha, weightIsSmall: lerpSmall)
                             average[i] = ai
-                            // addcmul with value −1: s + (−1·a)·a
-                            denominator = (si + (-ai) * ai).squareRoot()
+                            // addcmul with value −1: s + (−1·a)·a, fused
+                            denominator = multiplyAdd(-ai, ai, si).squareRoot()
                         } else {
                             denominator = si.squareRoot()
                         }
                         denominator = denominator + eps
                         if hasMomentum {
                             let buffer = bBuffer.baseAddress!
+                            // addcdiv rounds the quotient before adding
                             let bi = buffer[i] * mu + grad / denominator
                             buffer[i] = bi
-                            p[i] = p[i] + negativeRate * bi
+                            p[i] = multiplyAdd(negativeRate, bi, p[i])
                         } else {
                             p[i] = p[i] + negativeRate * grad / denominator
                         }

@@ -56,8 +56,8 @@ public struct SGD<Scalar: BinaryFloatingPoint>: Optimizer {
 
         if momentum == 0 {
             for i in 0..<count {
-                let grad = hasDecay ? g[i] + decay * p[i] : g[i]
-                p[i] = p[i] + negativeRate * grad
+                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                p[i] = multiplyAdd(negativeRate, grad, p[i])
             }
             return
         }
@@ -71,11 +71,11 @@ public struct SGD<Scalar: BinaryFloatingPoint>: Optimizer {
         momentumBuffer.withUnsafeMutableBufferPointer { bufferPointer in
             let b = bufferPointer.baseAddress!
             for i in 0..<count {
-                let grad = hasDecay ? g[i] + decay * p[i] : g[i]
-                let buffer = isFirstStep ? grad : b[i] * mu + keep * grad
+                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                let buffer = isFirstStep ? grad : multiplyAdd(keep, grad, b[i] * mu)
                 b[i] = buffer
-                let direction = nesterov ? grad + mu * buffer : buffer
-                p[i] = p[i] + negativeRate * direction
+                let direction = nesterov ? multiplyAdd(mu, buffer, grad) : buffer
+                p[i] = multiplyAdd(negativeRate, direction, p[i])
             }
         }
     }
