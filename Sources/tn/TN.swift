@@ -11,6 +11,7 @@ struct TN: ParsableCommand {
             // Engine
             // Train.self, Bench.self (issue 2)
             // Optimizers (issue 5)
+            Optimize.self, BenchOptimizer.self,
             // Charts (issue 3)
             // Runner (issue 4)
         ]

@@ -49,16 +49,16 @@ public struct Adadelta<Scalar: BinaryFloatingPoint>: Optimizer {
         let negativeRate = Scalar(-learningRate)
         let r = Scalar(rho), oneMinusRho = Scalar(1 - rho)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         squareAverage.withUnsafeMutableBufferPointer { sBuffer in
             deltaAverage.withUnsafeMutableBufferPointer { uBuffer in
                 let s = sBuffer.baseAddress!, u = uBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                    let grad = multiplyAdd(decay, p[i], g[i])
                     let si = multiplyAdd(oneMinusRho * grad, grad, s[i] * r)
                     s[i] = si
-                    let standardDeviation = (si + eps).squareRoot()
-                    let delta = (u[i] + eps).squareRoot() / standardDeviation * grad
+                    let standardDeviation = squareRoot(si + eps)
+                    let delta = squareRoot(u[i] + eps) / standardDeviation * grad
                     u[i] = multiplyAdd(oneMinusRho * delta, delta, u[i] * r)
                     p[i] = multiplyAdd(negativeRate, delta, p[i])
                 }

@@ -49,14 +49,14 @@ public struct Adagrad<Scalar: BinaryFloatingPoint>: Optimizer {
         let decayedRate = learningRate / (1 + Double(stepCount - 1) * learningRateDecay)
         let negativeRate = Scalar(-decayedRate)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         sumOfSquares.withUnsafeMutableBufferPointer { sBuffer in
             let s = sBuffer.baseAddress!
             for i in 0..<count {
-                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                let grad = multiplyAdd(decay, p[i], g[i])
                 let si = multiplyAdd(grad, grad, s[i])
                 s[i] = si
-                p[i] = p[i] + negativeRate * grad / (si.squareRoot() + eps)
+                p[i] = p[i] + negativeRate * grad / (squareRoot(si) + eps)
             }
         }
     }

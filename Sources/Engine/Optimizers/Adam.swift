@@ -77,10 +77,10 @@ public struct Adam<Scalar: BinaryFloatingPoint>: Optimizer {
         let eps = Scalar(epsilon)
         let b2 = Scalar(beta2), oneMinusBeta2 = Scalar(1 - beta2)
         let lerpWeight = Scalar(1 - beta1), lerpSmall = lerpWeightIsSmall(1 - beta1)
-        let decay = Scalar(weightDecay)
-        let coupledDecay = weightDecay != 0 && !decoupledWeightDecay
-        let decoupledDecay = weightDecay != 0 && decoupledWeightDecay
-        let shrink = Scalar(1 - learningRate * weightDecay)
+        // Both decays without a branch in the loop (a branch there stops LLVM
+        // from vectorising): adding 0·θ and multiplying by 1 change nothing.
+        let decay = Scalar(decoupledWeightDecay ? 0 : weightDecay)
+        let shrink = Scalar(decoupledWeightDecay ? 1 - learningRate * weightDecay : 1)
         let amsgrad = self.amsgrad
 
         firstMoment.withUnsafeMutableBufferPointer { mBuffer in
@@ -90,25 +90,23 @@ public struct Adam<Scalar: BinaryFloatingPoint>: Optimizer {
                     if amsgrad {
                         let vMax = maxBuffer.baseAddress!
                         for i in 0..<count {
-                            var theta = p[i]
-                            if decoupledDecay { theta = theta * shrink }
-                            let grad = coupledDecay ? multiplyAdd(decay, theta, g[i]) : g[i]
+                            let theta = p[i] * shrink
+                            let grad = multiplyAdd(decay, theta, g[i])
                             let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                             let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                             let largest = Swift.max(vMax[i], vi)
                             m[i] = mi; v[i] = vi; vMax[i] = largest
-                            let denominator = largest.squareRoot() / biasCorrection2Root + eps
+                            let denominator = squareRoot(largest) / biasCorrection2Root + eps
                             p[i] = theta + negativeStepSize * mi / denominator
                         }
                     } else {
                         for i in 0..<count {
-                            var theta = p[i]
-                            if decoupledDecay { theta = theta * shrink }
-                            let grad = coupledDecay ? multiplyAdd(decay, theta, g[i]) : g[i]
+                            let theta = p[i] * shrink
+                            let grad = multiplyAdd(decay, theta, g[i])
                             let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                             let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                             m[i] = mi; v[i] = vi
-                            let denominator = vi.squareRoot() / biasCorrection2Root + eps
+                            let denominator = squareRoot(vi) / biasCorrection2Root + eps
                             p[i] = theta + negativeStepSize * mi / denominator
                         }
                     }

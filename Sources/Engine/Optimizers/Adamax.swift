@@ -60,12 +60,12 @@ public struct Adamax<Scalar: BinaryFloatingPoint>: Optimizer {
         let lerpWeight = Scalar(1 - beta1), lerpSmall = lerpWeightIsSmall(1 - beta1)
         let b2 = Scalar(beta2)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         firstMoment.withUnsafeMutableBufferPointer { mBuffer in
             infinityNorm.withUnsafeMutableBufferPointer { uBuffer in
                 let m = mBuffer.baseAddress!, u = uBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                    let grad = multiplyAdd(decay, p[i], g[i])
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                     let ui = Swift.max(u[i] * b2, abs(grad) + eps)
                     m[i] = mi; u[i] = ui

@@ -75,16 +75,16 @@ public struct NAdam<Scalar: BinaryFloatingPoint>: Optimizer {
         let lerpWeight = Scalar(1 - beta1), lerpSmall = lerpWeightIsSmall(1 - beta1)
         let b2 = Scalar(beta2), oneMinusBeta2 = Scalar(1 - beta2)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         firstMoment.withUnsafeMutableBufferPointer { mBuffer in
             secondMoment.withUnsafeMutableBufferPointer { vBuffer in
                 let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                    let grad = multiplyAdd(decay, p[i], g[i])
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                     let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                     m[i] = mi; v[i] = vi
-                    let denominator = (vi / biasCorrection2).squareRoot() + eps
+                    let denominator = squareRoot(vi / biasCorrection2) + eps
                     // Two separate addcdiv updates in PyTorch, so two roundings.
                     let afterGradient = p[i] + gradientCoefficient * grad / denominator
                     p[i] = afterGradient + averageCoefficient * mi / denominator

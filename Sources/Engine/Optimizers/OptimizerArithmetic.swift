@@ -26,6 +26,17 @@ func multiplyAdd<Scalar: BinaryFloatingPoint>(_ a: Scalar, _ b: Scalar, _ c: Sca
     return c.addingProduct(a, b)
 }
 
+/// The correctly rounded square root, NaN for negative input, as sqrt is.
+///
+/// Swift lowers `squareRoot()` on Linux to a call of libm's sqrtf/sqrt, which
+/// may set errno for a negative argument, and that call stops the loop from
+/// vectorising. Mapping negative input to NaN first (what sqrt returns for
+/// it anyway) lets LLVM prove errno untouched and use sqrtps/sqrtpd.
+@inline(__always)
+func squareRoot<Scalar: BinaryFloatingPoint>(_ x: Scalar) -> Scalar {
+    (x < 0 ? Scalar.nan : x).squareRoot()
+}
+
 /// PyTorch's `torch.lerp(start, end, weight)` for a scalar weight: the
 /// formula used depends on the weight so that both ends are exact.
 @inline(__always)

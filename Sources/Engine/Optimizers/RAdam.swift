@@ -82,12 +82,12 @@ public struct RAdam<Scalar: BinaryFloatingPoint>: Optimizer {
         let lerpWeight = Scalar(1 - beta1), lerpSmall = lerpWeightIsSmall(1 - beta1)
         let b2 = Scalar(beta2), oneMinusBeta2 = Scalar(1 - beta2)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         firstMoment.withUnsafeMutableBufferPointer { mBuffer in
             secondMoment.withUnsafeMutableBufferPointer { vBuffer in
                 let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
                 for i in 0..<count {
-                    let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                    let grad = multiplyAdd(decay, p[i], g[i])
                     let mi = torchLerp(m[i], grad, weight: lerpWeight, weightIsSmall: lerpSmall)
                     let vi = multiplyAdd(oneMinusBeta2 * grad, grad, v[i] * b2)
                     m[i] = mi; v[i] = vi
@@ -95,7 +95,7 @@ public struct RAdam<Scalar: BinaryFloatingPoint>: Optimizer {
                     let update: Scalar
                     if rectified {
                         // Python's float / tensor is reciprocal(tensor) · float.
-                        let adaptiveRate = (1 / (vi.squareRoot() + eps)) * biasCorrection2Root
+                        let adaptiveRate = (1 / (squareRoot(vi) + eps)) * biasCorrection2Root
                         update = correctedAverage * rate * adaptiveRate * rectification
                     } else {
                         update = correctedAverage * rate

@@ -58,7 +58,7 @@ public struct RMSprop<Scalar: BinaryFloatingPoint>: Optimizer {
         let a = Scalar(alpha), oneMinusAlpha = Scalar(1 - alpha)
         let lerpSmall = lerpWeightIsSmall(1 - alpha)
         let eps = Scalar(epsilon)
-        let decay = Scalar(weightDecay), hasDecay = weightDecay != 0
+        let decay = Scalar(weightDecay)
         let mu = Scalar(momentum), hasMomentum = momentum > 0
         let centered = self.centered
 
@@ -67,7 +67,7 @@ public struct RMSprop<Scalar: BinaryFloatingPoint>: Optimizer {
                 momentumBuffer.withUnsafeMutableBufferPointer { bBuffer in
                     let s = sBuffer.baseAddress!
                     for i in 0..<count {
-                        let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                        let grad = multiplyAdd(decay, p[i], g[i])
                         let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
                         s[i] = si
                         var denominator: Scalar
@@ -76,9 +76,9 @@ public struct RMSprop<Scalar: BinaryFloatingPoint>: Optimizer {
                             let ai = torchLerp(average[i], grad, weight: oneMinusAlpha, weightIsSmall: lerpSmall)
                             average[i] = ai
                             // addcmul with value −1: s + (−1·a)·a, fused
-                            denominator = multiplyAdd(-ai, ai, si).squareRoot()
+                            denominator = squareRoot(multiplyAdd(-ai, ai, si))
                         } else {
-                            denominator = si.squareRoot()
+                            denominator = squareRoot(si)
                         }
                         denominator = denominator + eps
                         if hasMomentum {

@@ -52,11 +52,10 @@ public struct SGD<Scalar: BinaryFloatingPoint>: Optimizer {
         guard let p = parameters.baseAddress, let g = gradients.baseAddress else { return }
         let negativeRate = Scalar(-learningRate)
         let decay = Scalar(weightDecay)
-        let hasDecay = weightDecay != 0
 
         if momentum == 0 {
             for i in 0..<count {
-                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
+                let grad = multiplyAdd(decay, p[i], g[i])
                 p[i] = multiplyAdd(negativeRate, grad, p[i])
             }
             return
@@ -70,11 +69,16 @@ public struct SGD<Scalar: BinaryFloatingPoint>: Optimizer {
         let nesterov = self.nesterov
         momentumBuffer.withUnsafeMutableBufferPointer { bufferPointer in
             let b = bufferPointer.baseAddress!
+            if isFirstStep {
+                for i in 0..<count { b[i] = multiplyAdd(decay, p[i], g[i]) }
+            }
+            // Nesterov's direction g + μb, or b itself; selected arithmetically.
+            let nesterovWeight: Scalar = nesterov ? 1 : 0, bufferWeight: Scalar = nesterov ? mu : 1
             for i in 0..<count {
-                let grad = hasDecay ? multiplyAdd(decay, p[i], g[i]) : g[i]
-                let buffer = isFirstStep ? grad : multiplyAdd(keep, grad, b[i] * mu)
+                let grad = multiplyAdd(decay, p[i], g[i])
+                let buffer = isFirstStep ? b[i] : multiplyAdd(keep, grad, b[i] * mu)
                 b[i] = buffer
-                let direction = nesterov ? multiplyAdd(mu, buffer, grad) : buffer
+                let direction = multiplyAdd(bufferWeight, buffer, nesterovWeight * grad)
                 p[i] = multiplyAdd(negativeRate, direction, p[i])
             }
         }
