@@ -7,8 +7,8 @@ float32: 1e-4). Gradients come from autograd, not from the engine's analytic
 formulas, so the comparison checks those formulas too.
 
 Regenerate (from the repository root, with a venv that has torch):
-    python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch numpy
-    /tmp/torch-venv/bin/python Tests/Reference/torch_trajectories.py
+    python3 -m venv "$VENV" && "$VENV"/bin/pip install torch numpy   # VENV outside the repository
+    "$VENV"/bin/python Tests/Reference/torch_trajectories.py
 
 Writes Tests/Reference/torch_trajectories_float64.json and
 Tests/Reference/torch_trajectories_float32.json. Numbers are written with
