@@ -12,6 +12,7 @@ struct TN: ParsableCommand {
             Train.self,
             Bench.self,
             // Optimizers (issue 5)
+            Optimize.self, BenchOptimizer.self,
             // Charts (issue 3)
             ChartsGallery.self,
             // Runner (issue 4)
