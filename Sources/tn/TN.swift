@@ -1,6 +1,10 @@
 // `tn`: the thin command-line front end. Each subcommand lives in its own file
 // and only parses arguments before calling into Engine, Charts or Notebook.
 import ArgumentParser
+import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct TN: ParsableCommand {
@@ -19,4 +23,14 @@ struct TN: ParsableCommand {
             Build.self, Run.self, Watch.self, Serve.self, Clean.self,
         ]
     )
+
+    /// Checks that this CPU can run the engine's instructions before anything
+    /// else runs, so an old CPU gets a message instead of "illegal instruction".
+    static func main() {
+        if let problem = BuildInfo.unsupportedCPUMessage() {
+            fputs("Error: \(problem)\n", stderr)
+            Glibc.exit(1)
+        }
+        main(nil)
+    }
 }

@@ -14,9 +14,6 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs to train.")
     var epochs = 100
 
-    @Option(name: .customLong("lr"), help: "Learning rate η.")
-    var learningRate = 0.1
-
     @Option(help: "Seed for initialisation, shuffling and dropout.")
     var seed: UInt64 = 0
 
@@ -25,14 +22,14 @@ struct Train: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
+    @OptionGroup(title: "Optimizer (PyTorch's names and defaults, except that sgd's --lr defaults to the tutorial's 0.1)")
+    var optimization: OptimizerOptions
+
     @Flag(help: "Print JSON lines (one per epoch, then a summary) instead of a table. The default when output is not a terminal.")
     var json = false
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard learningRate >= 0, learningRate.isFinite else {
-            throw ValidationError("--lr must be a finite number ≥ 0, got \(learningRate)")
-        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
@@ -41,8 +38,13 @@ struct Train: ParsableCommand {
         let mnist = try data.load()
         let batch = batchSize.resolved(datasetSize: mnist.train.count)
         let model = Sequential.tutorialNetwork(seed: seed)
-        let trainer = Trainer(model: model, optimizer: SGD<Float>(learningRate: learningRate))
-        let configuration = TrainingConfiguration(batchSize: batch, epochs: epochs, seed: seed, threads: threads)
+        var options = optimization
+        if options.optimizer == "sgd" && options.lr == nil { options.lr = 0.1 }
+        let stepsPerEpoch = Trainer.batchSizes(exampleCount: mnist.train.count, batchSize: batch).count
+        let trainer = Trainer(model: model, optimizer: try options.makeOptimizer(Float.self))
+        let configuration = TrainingConfiguration(
+            batchSize: batch, epochs: epochs, seed: seed, clipNorm: options.clipNorm,
+            learningRateSchedule: try options.makeSchedule(stepsPerEpoch: stepsPerEpoch), threads: threads)
         let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

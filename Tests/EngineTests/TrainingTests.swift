@@ -118,13 +118,13 @@ final class TrainingTests: XCTestCase {
 
     func testClippingBoundsTheGlobalNorm() {
         var values: [Float] = [3, 4]  // norm 5
-        let before = values.withUnsafeMutableBufferPointer { clipByGlobalNorm($0, maxNorm: 1) }
+        let before = values.withUnsafeMutableBufferPointer { clipGlobalNorm($0, maxNorm: 1) }
         XCTAssertEqual(before, 5, accuracy: 1e-9)
         // PyTorch: scale by max_norm / (norm + 1e-6).
         XCTAssertEqual(Double(values[0]), 3 / (5 + 1e-6), accuracy: 1e-6)
         XCTAssertEqual(Double(values[1]), 4 / (5 + 1e-6), accuracy: 1e-6)
         var small: [Float] = [0.3, 0.4]
-        _ = small.withUnsafeMutableBufferPointer { clipByGlobalNorm($0, maxNorm: 1) }
+        _ = small.withUnsafeMutableBufferPointer { clipGlobalNorm($0, maxNorm: 1) }
         XCTAssertEqual(small, [0.3, 0.4])
     }
 

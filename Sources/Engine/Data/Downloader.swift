@@ -27,12 +27,20 @@ public enum Downloader {
                 }
                 return
             } catch {
-                failures.append("\(url.absoluteString): \(error)")
+                failures.append("\(url.absoluteString): \(describe(error))")
             }
         }
         throw DataError(path: destination,
                         problem: "could not download \(file):\n    " + failures.joined(separator: "\n    "),
                         fix: "check the network, or download the MNIST files yourself and set TN_DATA to the folder holding mnist/")
+    }
+
+    /// A one-line reason: Foundation's own description of network errors is
+    /// a dump of its user-info dictionary.
+    static func describe(_ error: Error) -> String {
+        if error is DataError { return String(describing: error) }
+        let nsError = error as NSError
+        return (nsError.userInfo[NSLocalizedDescriptionKey] as? String) ?? nsError.localizedDescription
     }
 
     /// GETs a URL, drawing a progress bar on stderr when it is a terminal.

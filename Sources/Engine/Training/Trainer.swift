@@ -21,15 +21,16 @@ public struct TrainingConfiguration: Sendable {
     public var evaluationBatchSize: Int
     /// Rescales the gradient when its global L2 norm exceeds this value.
     public var clipNorm: Double?
-    /// The learning rate for each optimizer step (from 0); nil keeps the optimizer's.
-    public var learningRateSchedule: (@Sendable (Int) -> Double)?
+    /// Sets the optimizer's learning rate before each step, from the rate it
+    /// started with; nil keeps that rate throughout.
+    public var learningRateSchedule: (any LearningRateSchedule)?
     public var scale: ExperimentScale
     /// OpenBLAS threads during the run; nil picks by batch size (see `automaticThreads`).
     public var threads: Int?
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
                 evaluationBatchSize: Int = 1000, clipNorm: Double? = nil,
-                learningRateSchedule: (@Sendable (Int) -> Double)? = nil,
+                learningRateSchedule: (any LearningRateSchedule)? = nil,
                 scale: ExperimentScale = .current, threads: Int? = nil) {
         self.batchSize = batchSize
         self.epochs = epochs
@@ -96,6 +97,7 @@ public final class Trainer {
                                     totalSteps: 0, totalSeconds: 0, scale: configuration.scale.rawValue)
         let start = Date()
         var globalStep = 0
+        let baseRate = optimizer.learningRate
         epochLoop: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let epochStart = Date()
             if !fullBatch { shuffler.shuffle(order) }
@@ -115,8 +117,10 @@ public final class Trainer {
                     break epochLoop
                 }
                 model.backward(dLogits)
-                if let schedule = configuration.learningRateSchedule { optimizer.learningRate = schedule(globalStep - 1) }
-                if let clipNorm = configuration.clipNorm { clipByGlobalNorm(gradients, maxNorm: clipNorm) }
+                if let schedule = configuration.learningRateSchedule {
+                    optimizer.learningRate = schedule.learningRate(atStep: globalStep - 1, baseRate: baseRate)
+                }
+                if let clipNorm = configuration.clipNorm { clipGlobalNorm(gradients, maxNorm: clipNorm) }
                 optimizer.step(parameters: parameters, gradients: UnsafeBufferPointer(gradients))
                 lossSum += value * Double(rows)
                 seen += rows
@@ -194,20 +198,4 @@ public final class Trainer {
             }
         }
     }
-}
-
-/// Scales `gradients` so that their global L2 norm is at most `maxNorm`, as
-/// PyTorch's clip_grad_norm_ does (with its 1e-6 guard). Returns the norm
-/// before clipping.
-@discardableResult
-public func clipByGlobalNorm(_ gradients: UnsafeMutableBufferPointer<Float>, maxNorm: Double) -> Double {
-    var sum: Double = 0
-    for g in gradients { sum += Double(g) * Double(g) }
-    let norm = sum.squareRoot()
-    let coefficient = maxNorm / (norm + 1e-6)
-    if coefficient < 1 {
-        let c = Float(coefficient)
-        for i in gradients.indices { gradients[i] *= c }
-    }
-    return norm
 }
