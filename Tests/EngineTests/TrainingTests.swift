@@ -101,10 +101,21 @@ final class TrainingTests: XCTestCase {
             if case .diverged(let d) = event { events.append(d) }
         }
         let divergence = try! XCTUnwrap(result.divergence)
-        XCTAssertEqual(events, [divergence])
+        XCTAssertEqual(events.map(\.globalStep), [divergence.globalStep])
+        XCTAssertFalse(divergence.loss.isFinite)
         XCTAssertEqual(divergence.description, "diverged at epoch \(divergence.epoch), step \(divergence.step)")
         XCTAssertEqual(result.totalSteps, divergence.globalStep)
         XCTAssertEqual(divergence.globalStep, (divergence.epoch - 1) * 20 + divergence.step)
+    }
+
+    func testALossAboveTheDivergenceLimitStopsTheRun() {
+        let data = Self.blobs(count: 200, seed: 1)
+        let trainer = Trainer(model: .perceptron(sizes: [20, 16, 3]), optimizer: SGD<Float>(learningRate: 0.1))
+        // The first step's loss is about ln 3 ≈ 1.1, above a limit of 0.5.
+        let result = trainer.fit(train: data, configuration: TrainingConfiguration(batchSize: 10, epochs: 2, divergenceLoss: 0.5, scale: .full))
+        XCTAssertEqual(result.divergence?.globalStep, 1)
+        XCTAssertGreaterThan(result.divergence!.loss, 0.5)
+        XCTAssertTrue(result.epochs.isEmpty)
     }
 
     func testQuickScaleCutsEpochsAndSteps() {

@@ -21,6 +21,11 @@ public struct TrainingConfiguration: Sendable {
     public var evaluationBatchSize: Int
     /// Rescales the gradient when its global L2 norm exceeds this value.
     public var clipNorm: Double?
+    /// Stops the run as diverged when a step's loss exceeds this value. A loss
+    /// that is not a finite number always stops it. (The tutorial network's
+    /// LayerNorms keep its loss finite even at absurd learning rates, so
+    /// "diverged" there means "far above where it started".)
+    public var divergenceLoss: Double?
     /// Sets the optimizer's learning rate before each step, from the rate it
     /// started with; nil keeps that rate throughout.
     public var learningRateSchedule: (any LearningRateSchedule)?
@@ -29,7 +34,7 @@ public struct TrainingConfiguration: Sendable {
     public var threads: Int?
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
-                evaluationBatchSize: Int = 1000, clipNorm: Double? = nil,
+                evaluationBatchSize: Int = 1000, clipNorm: Double? = nil, divergenceLoss: Double? = nil,
                 learningRateSchedule: (any LearningRateSchedule)? = nil,
                 scale: ExperimentScale = .current, threads: Int? = nil) {
         self.batchSize = batchSize
@@ -38,6 +43,7 @@ public struct TrainingConfiguration: Sendable {
         self.maxStepsPerEpoch = maxStepsPerEpoch
         self.evaluationBatchSize = evaluationBatchSize
         self.clipNorm = clipNorm
+        self.divergenceLoss = divergenceLoss
         self.learningRateSchedule = learningRateSchedule
         self.scale = scale
         self.threads = threads
@@ -110,8 +116,8 @@ public final class Trainer {
                 let logits = model.forward(batchInputs.matrix(rows: rows), mode: .training)
                 let (value, dLogits) = loss.lossAndGradient(logits: logits, labels: batchLabels)
                 globalStep += 1
-                guard value.isFinite else {
-                    let divergence = Divergence(epoch: epoch, step: step + 1, globalStep: globalStep)
+                guard value.isFinite, value <= (configuration.divergenceLoss ?? .infinity) else {
+                    let divergence = Divergence(epoch: epoch, step: step + 1, globalStep: globalStep, loss: value)
                     result.divergence = divergence
                     observer?(.diverged(divergence))
                     break epochLoop

@@ -24,11 +24,37 @@ public struct Divergence: Codable, Sendable, Equatable, CustomStringConvertible 
     public var step: Int
     /// The step counting from the start of training, from 1.
     public var globalStep: Int
+    /// The loss of that step: not finite, or above the run's divergence limit.
+    public var loss: Double
     public var description: String { "diverged at epoch \(epoch), step \(step)" }
 
+    public init(epoch: Int, step: Int, globalStep: Int, loss: Double) {
+        self.epoch = epoch
+        self.step = step
+        self.globalStep = globalStep
+        self.loss = loss
+    }
+
     enum CodingKeys: String, CodingKey {
-        case epoch, step
+        case epoch, step, loss
         case globalStep = "global_step"
+    }
+
+    // JSON has no NaN or infinity: a non-finite loss is written as null.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epoch = try c.decode(Int.self, forKey: .epoch)
+        step = try c.decode(Int.self, forKey: .step)
+        globalStep = try c.decode(Int.self, forKey: .globalStep)
+        loss = try c.decodeIfPresent(Double.self, forKey: .loss) ?? .nan
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(epoch, forKey: .epoch)
+        try c.encode(step, forKey: .step)
+        try c.encode(globalStep, forKey: .globalStep)
+        try c.encode(loss.isFinite ? loss : nil, forKey: .loss)
     }
 }
 

@@ -22,14 +22,15 @@ public enum Tutorial {
     public static func train(
         on data: MNIST, batchSize: Int, epochs: Int = 100,
         optimizer: any Optimizer<Float> = SGD<Float>(learningRate: 0.1),
-        schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil,
+        schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil, divergenceLoss: Double? = nil,
         seed: UInt64 = 0, model: Sequential? = nil, label: String? = nil,
         snapshotEvery: Int? = nil, snapshots: ((Int, [Float]) -> Void)? = nil
     ) -> Run {
         let network = model ?? Sequential.tutorialNetwork(seed: seed)
         let trainer = Trainer(model: network, optimizer: optimizer)
         let configuration = TrainingConfiguration(batchSize: batchSize, epochs: epochs, seed: seed,
-                                                  clipNorm: clipNorm, learningRateSchedule: schedule)
+                                                  clipNorm: clipNorm, divergenceLoss: divergenceLoss,
+                                                  learningRateSchedule: schedule)
         let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs),
                                         label: label ?? "\(optimizer.name) batch \(batchSize)")
         if snapshotEvery != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
