@@ -3,9 +3,9 @@
 import PackageDescription
 import Foundation
 
-// The engine's inner loops are plain Swift over unsafe pointers; bounds checks
-// are already guaranteed by shape checks at the layer boundary, so release
-// builds drop the remaining runtime checks there.
+// The engine's inner loops are plain Swift over unsafe pointers (no bounds
+// checks to pay for); they keep -O, not -Ounchecked, because -Ounchecked
+// would also drop the shape checks that stop a bad call with a message.
 //
 // On x86-64 they are also compiled for Haswell-class CPUs (AVX2 and FMA, every
 // x86-64 server and desktop CPU since 2013 or so): the optimizers round their
@@ -13,13 +13,13 @@ import Foundation
 // instructions that fused arithmetic runs at a third of the speed. `tn` checks
 // the CPU at start-up and says so if it lacks them; TN_PORTABLE=1 at build time
 // gives a generic x86-64 build instead.
-var fastMathFlags = ["-Ounchecked"]
+var fastMathFlags: [String] = []
 #if arch(x86_64)
 if ProcessInfo.processInfo.environment["TN_PORTABLE"] == nil {
     fastMathFlags += ["-target-cpu", "haswell", "-D", "TN_NATIVE_FMA"]
 }
 #endif
-let fastMath: [SwiftSetting] = [
+let fastMath: [SwiftSetting] = fastMathFlags.isEmpty ? [] : [
     .unsafeFlags(fastMathFlags, .when(configuration: .release)),
 ]
 

@@ -52,8 +52,10 @@ struct ActivationBuffer {
         tensor = Tensor(shape: [rows, columns])
     }
 
-    func matrix(rows: Int) -> Matrix {
-        guard let tensor else { preconditionFailure("layer used before reserve(batchCapacity:)") }
-        return tensor.matrix(rows: rows)
+    /// The first `rows` rows, growing the buffer if a larger batch arrives
+    /// than was reserved (so a layer can also be used on its own).
+    mutating func matrix(rows: Int) -> Matrix {
+        reserve(rows: rows)
+        return tensor!.matrix(rows: rows)
     }
 }
