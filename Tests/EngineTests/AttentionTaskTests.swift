@@ -95,8 +95,8 @@ final class AttentionTaskTests: XCTestCase {
         let task = SequenceTask.sort(length: 8, alphabet: 10)
         let model = TransformerModel(vocabulary: 10, sequenceLength: 8, width: 32, heads: 2, layers: 2,
                                      feedForwardWidth: 64, seed: 1)
-        let trainer = AttentionTrainer(model: model, batchSize: 64, heldOutCount: 1000, evaluationInterval: 100, seed: 1)
-        let steps = 800, rate = 0.005
+        let trainer = AttentionTrainer(model: model, batchSize: 32, heldOutCount: 1000, evaluationInterval: 250, seed: 1)
+        let steps = 500, rate = 0.005
         // Cosine decay to zero: Adam's late spikes on this task die out instead of
         // landing on the final evaluation.
         let run = trainer.train(task: task, steps: steps, optimizer: AttentionTestAdam(learningRate: rate),
