@@ -113,10 +113,13 @@ public struct SequenceTask: Sendable, CustomStringConvertible {
 
     /// A uniformly random sequence from the training or the held-out side.
     public func sample(heldOut: Bool, using generator: inout RandomGenerator) -> [Int32] {
-        while true {
+        // Rejection sampling; a tiny task (say 2 tokens over 2) can have an
+        // empty side, which must stop with a message rather than spin.
+        for _ in 0..<100_000 {
             let input = (0..<length).map { _ in Int32(generator.next() % UInt64(alphabet)) }
             if isHeldOut(input) == heldOut { return input }
         }
+        preconditionFailure("\(description): found no \(heldOut ? "held-out" : "training") sequence; the task is too small to split")
     }
 
     /// `count` sequences laid end to end, with their targets likewise.

@@ -127,6 +127,11 @@ public final class TransformerModel {
         blocks[layer].attention.attention(head: head, sequence: sequence)
     }
 
+    /// One head's slices of its layer's query, key, value and output projections.
+    public func headWeights(layer: Int, head: Int) -> (query: [[Float]], key: [[Float]], value: [[Float]], output: [[Float]]) {
+        blocks[layer].attention.headWeights(head: head)
+    }
+
     /// Every head's pattern for one sequence: [layer][head][query][key].
     public func attentionMaps(for tokens: [Int32]) -> [[[[Float]]]] {
         precondition(tokens.count == sequenceLength, "attentionMaps: give one sequence of \(sequenceLength) tokens")
