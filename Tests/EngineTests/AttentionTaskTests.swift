@@ -49,7 +49,7 @@ final class AttentionTaskTests: XCTestCase {
         let task = SequenceTask.reversal(length: 8, alphabet: 10)
         let model = TransformerModel(vocabulary: 10, sequenceLength: 8, width: 32, heads: 2, layers: 1, seed: 1)
         let trainer = AttentionTrainer(model: model, batchSize: 64, heldOutCount: 1000, evaluationInterval: 50, seed: 1)
-        let run = trainer.train(task: task, steps: 300, optimizer: AttentionTestAdam(learningRate: 0.01),
+        let run = trainer.train(task: task, steps: 300, optimizer: Adam<Float>(learningRate: 0.01),
                                 snapshotsAt: [0, 25, 300])
 
         XCTAssertEqual(run.losses.count, 300)
@@ -83,7 +83,7 @@ final class AttentionTaskTests: XCTestCase {
         let model = TransformerModel(vocabulary: 10, sequenceLength: 8, width: 32, heads: 2, layers: 1,
                                      causal: task.suggestsCausalMask, seed: 2)
         let trainer = AttentionTrainer(model: model, batchSize: 64, heldOutCount: 1000, seed: 2)
-        let run = trainer.train(task: task, steps: 200, optimizer: AttentionTestAdam(learningRate: 0.01),
+        let run = trainer.train(task: task, steps: 200, optimizer: Adam<Float>(learningRate: 0.01),
                                 snapshotsAt: [200])
         XCTAssertGreaterThanOrEqual(run.final.tokenAccuracy, 0.99)
         XCTAssertGreaterThanOrEqual(run.final.sequenceAccuracy, 0.99)
@@ -99,9 +99,9 @@ final class AttentionTaskTests: XCTestCase {
         let steps = 500, rate = 0.005
         // Cosine decay to zero: Adam's late spikes on this task die out instead of
         // landing on the final evaluation.
-        let run = trainer.train(task: task, steps: steps, optimizer: AttentionTestAdam(learningRate: rate),
+        let run = trainer.train(task: task, steps: steps, optimizer: Adam<Float>(learningRate: rate),
                                 snapshotsAt: [steps],
-                                learningRateSchedule: { rate * 0.5 * (1 + cos(Double.pi * Double($0) / Double(steps))) })
+                                learningRateSchedule: CosineAnnealing(length: steps))
         XCTAssertGreaterThanOrEqual(run.final.tokenAccuracy, 0.99)
         XCTAssertGreaterThanOrEqual(run.final.sequenceAccuracy, 0.95)
         // Content-based: some second-layer head reads mostly from where the right value is.
@@ -126,56 +126,8 @@ final class AttentionTaskTests: XCTestCase {
             let model = TransformerModel(vocabulary: 10, sequenceLength: 8, width: 16, heads: 2, layers: 1,
                                          feedForwardWidth: 16, seed: 4)
             let trainer = AttentionTrainer(model: model, batchSize: 16, heldOutCount: 50, seed: 4)
-            return trainer.train(task: .sort(), steps: 20, optimizer: AttentionTestAdam(learningRate: 0.01)).losses
+            return trainer.train(task: .sort(), steps: 20, optimizer: Adam<Float>(learningRate: 0.01)).losses
         }
         XCTAssertEqual(losses(), losses())
-    }
-}
-
-// A minimal Adam for these tests only: the engine's own Adam arrives with the
-// optimizer issue, and these tests should not wait for it. It goes through the
-// same `Optimizer<Float>` protocol as every optimizer.
-private struct AttentionTestAdam: Optimizer {
-    var learningRate: Double
-    var name: String { "adam (test)" }
-    let beta1: Float = 0.9
-    let beta2: Float = 0.999
-    let epsilon: Float = 1e-8
-    private var firstMoment: [Float] = []
-    private var secondMoment: [Float] = []
-    private var stepCount = 0
-
-    init(learningRate: Double) { self.learningRate = learningRate }
-
-    mutating func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>) {
-        if firstMoment.count != parameters.count {
-            firstMoment = [Float](repeating: 0, count: parameters.count)
-            secondMoment = firstMoment
-        }
-        stepCount += 1
-        // Bias correction folded into the step size, as in the Adam paper's §2.
-        let correction1 = 1 - Float(Double(beta1).power(stepCount))
-        let correction2 = 1 - Float(Double(beta2).power(stepCount))
-        let rate = Float(learningRate) * correction2.squareRoot() / correction1
-        for i in 0..<parameters.count {
-            let g = gradients[i]
-            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g
-            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g
-            parameters[i] -= rate * firstMoment[i] / (secondMoment[i].squareRoot() + epsilon)
-        }
-    }
-
-    mutating func reset() {
-        firstMoment = []
-        secondMoment = []
-        stepCount = 0
-    }
-}
-
-private extension Double {
-    func power(_ exponent: Int) -> Double {
-        var result = 1.0
-        for _ in 0..<exponent { result *= self }
-        return result
     }
 }

@@ -65,11 +65,12 @@ public final class AttentionTrainer {
     /// steps (0 is before training); `probe` defaults to a held-out sequence.
     public func train(task: SequenceTask, steps: Int, optimizer: any Optimizer<Float>,
                       snapshotsAt: [Int] = [], probe: [Int32]? = nil,
-                      learningRateSchedule: ((Int) -> Double)? = nil,
+                      learningRateSchedule: (any LearningRateSchedule)? = nil,
                       observer: ((Int, Double) -> Void)? = nil) -> AttentionRun {
         precondition(task.length == model.sequenceLength && task.vocabulary <= model.vocabulary,
                      "AttentionTrainer: \(task) does not fit a model of \(model.sequenceLength) positions over \(model.vocabulary) tokens")
         var optimizer = optimizer
+        let baseRate = optimizer.learningRate
         var batches = RandomGenerator.stream(seed: seed, 1)
         var heldOutGenerator = RandomGenerator.stream(seed: seed, 2)
         var probeGenerator = RandomGenerator.stream(seed: seed, 3)
@@ -105,7 +106,9 @@ public final class AttentionTrainer {
                 loss.lossAndGradient(logits: logits, labels: $0.baseAddress!)
             }
             model.backward(dLogits)
-            if let learningRateSchedule { optimizer.learningRate = learningRateSchedule(step) }
+            if let learningRateSchedule {
+                optimizer.learningRate = learningRateSchedule.learningRate(atStep: step, baseRate: baseRate)
+            }
             optimizer.step(parameters: parameters, gradients: gradients)
             run.losses.append(value)
             observer?(step + 1, value)
