@@ -18,6 +18,16 @@ struct ChapterCompiler {
     var toolchain: Toolchain
     var cacheFolder: URL
 
+    /// Each library object's path, size and modification time.
+    func objectsFingerprint() throws -> String {
+        try toolchain.libraryObjects().map { path -> String in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = attributes?[.size] as? Int ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(path):\(size):\(modified)"
+        }.joined(separator: "\n")
+    }
+
     /// Compiles `blocks` (those needing a run) plus the setup block of the chapter.
     func compile(chapterPath displayPath: String, setup: ExecutableBlock?, blocks: [ExecutableBlock]) throws -> CompiledChapter {
         let started = Date()
@@ -26,7 +36,10 @@ struct ChapterCompiler {
         // so one broken block does not stop the others from running.
         for _ in 0..<2 {
             let sources = generate(displayPath: displayPath, setup: setup, blocks: blocks, excluded: Set(excluded.keys))
-            let key = SHA256.hash(sources.map { "\($0.name)\n\($0.text)" }.joined() + toolchain.binDirectory.path)
+            // The executable links the libraries' objects, so a rebuilt engine
+            // (new object files) must give a new executable too.
+            let key = SHA256.hash(sources.map { "\($0.name)\n\($0.text)" }.joined() + toolchain.binDirectory.path
+                                  + (try objectsFingerprint()))
             let executable = cacheFolder.appendingPathComponent("bin/\(key.prefix(24))")
             if FileManager.default.isExecutableFile(atPath: executable.path) {
                 return CompiledChapter(executable: executable, blockErrors: excluded, seconds: Date().timeIntervalSince(started))
