@@ -40,11 +40,8 @@ public struct Adam<Scalar: BinaryFloatingPoint>: Optimizer {
         epsilon: Double = 1e-8, weightDecay: Double = 0, amsgrad: Bool = false,
         decoupledWeightDecay: Bool = false
     ) {
-        precondition(learningRate >= 0, "Adam: learning rate must be >= 0, got \(learningRate)")
-        precondition((0..<1).contains(beta1), "Adam: beta1 must be in [0, 1), got \(beta1)")
-        precondition((0..<1).contains(beta2), "Adam: beta2 must be in [0, 1), got \(beta2)")
-        precondition(epsilon >= 0, "Adam: eps must be >= 0, got \(epsilon)")
-        precondition(weightDecay >= 0, "Adam: weight decay must be >= 0, got \(weightDecay)")
+        requireAdamHyperparameters("Adam", learningRate: learningRate, beta1: beta1, beta2: beta2,
+                                   epsilon: epsilon, weightDecay: weightDecay)
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

@@ -31,11 +31,8 @@ public struct Adamax<Scalar: BinaryFloatingPoint>: Optimizer {
         learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, weightDecay: Double = 0
     ) {
-        precondition(learningRate >= 0, "Adamax: learning rate must be >= 0, got \(learningRate)")
-        precondition((0..<1).contains(beta1), "Adamax: beta1 must be in [0, 1), got \(beta1)")
-        precondition((0..<1).contains(beta2), "Adamax: beta2 must be in [0, 1), got \(beta2)")
-        precondition(epsilon >= 0, "Adamax: eps must be >= 0, got \(epsilon)")
-        precondition(weightDecay >= 0, "Adamax: weight decay must be >= 0, got \(weightDecay)")
+        requireAdamHyperparameters("Adamax", learningRate: learningRate, beta1: beta1, beta2: beta2,
+                                   epsilon: epsilon, weightDecay: weightDecay)
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2

@@ -37,11 +37,8 @@ public struct NAdam<Scalar: BinaryFloatingPoint>: Optimizer {
         learningRate: Double = 2e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, weightDecay: Double = 0, momentumDecay: Double = 4e-3
     ) {
-        precondition(learningRate >= 0, "NAdam: learning rate must be >= 0, got \(learningRate)")
-        precondition((0..<1).contains(beta1), "NAdam: beta1 must be in [0, 1), got \(beta1)")
-        precondition((0..<1).contains(beta2), "NAdam: beta2 must be in [0, 1), got \(beta2)")
-        precondition(epsilon >= 0, "NAdam: eps must be >= 0, got \(epsilon)")
-        precondition(weightDecay >= 0, "NAdam: weight decay must be >= 0, got \(weightDecay)")
+        requireAdamHyperparameters("NAdam", learningRate: learningRate, beta1: beta1, beta2: beta2,
+                                   epsilon: epsilon, weightDecay: weightDecay)
         precondition(momentumDecay >= 0, "NAdam: momentum decay must be >= 0, got \(momentumDecay)")
         self.learningRate = learningRate
         self.beta1 = beta1

@@ -77,3 +77,13 @@ func checkSameCount(_ name: String, _ parameters: Int, _ gradients: Int) {
     precondition(parameters == gradients,
                  "\(name): \(parameters) parameters but \(gradients) gradients")
 }
+
+/// The checks every Adam-family optimizer makes on its hyperparameters.
+func requireAdamHyperparameters(_ name: String, learningRate: Double, beta1: Double, beta2: Double,
+                                epsilon: Double, weightDecay: Double) {
+    precondition(learningRate >= 0, "\(name): learning rate must be >= 0, got \(learningRate)")
+    precondition((0..<1).contains(beta1), "\(name): beta1 must be in [0, 1), got \(beta1)")
+    precondition((0..<1).contains(beta2), "\(name): beta2 must be in [0, 1), got \(beta2)")
+    precondition(epsilon >= 0, "\(name): eps must be >= 0, got \(epsilon)")
+    precondition(weightDecay >= 0, "\(name): weight decay must be >= 0, got \(weightDecay)")
+}
