@@ -11,6 +11,7 @@ struct TN: ParsableCommand {
             // Engine
             Train.self,
             Bench.self,
+            Selftest.self,  // CUDA backend (issue 7)
             // Optimizers (issue 5)
             // Charts (issue 3)
             // Runner (issue 4)
