@@ -105,8 +105,8 @@ final class CUDANetwork {
                 let w = parameters.offset(floats: weight), b = parameters.offset(floats: weight + outputs * inputs)
                 try context.launch("fill_rows_with_bias", blocks: CUDAContext.blocks(for: rows * outputs),
                                    [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
-                try context.blas.sgemm(.transpose, .none, m: outputs, n: rows, k: inputs, alpha: 1,
-                                       a: w, lda: inputs, b: x, ldb: inputs, beta: 1, c: y, ldc: outputs)
+                try context.blas.sgemm(LinearProducts.forward(rows: rows, inputs: inputs, outputs: outputs),
+                                       a: w, b: x, c: y, beta: 1)
             case let .layerNorm(features, gain, epsilon):
                 try context.launch("layer_norm_forward", blocks: rows, threads: threads, [
                     .pointer(x), .pointer(parameters.offset(floats: gain)), .pointer(parameters.offset(floats: gain + features)),
@@ -144,16 +144,15 @@ final class CUDANetwork {
             switch operation {
             case let .linear(inputs, outputs, weight):
                 let w = parameters.offset(floats: weight)
-                try context.blas.sgemm(.none, .transpose, m: inputs, n: outputs, k: rows, alpha: 1,
-                                       a: x, lda: inputs, b: gradient, ldb: outputs, beta: 0,
-                                       c: gradients.offset(floats: weight), ldc: inputs)
+                try context.blas.sgemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
+                                       a: x, b: gradient, c: gradients.offset(floats: weight), beta: 0)
                 try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
                     .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
                     .int(Int32(rows)), .int(Int32(outputs)),
                 ])
                 if needsInput {
-                    try context.blas.sgemm(.none, .none, m: inputs, n: rows, k: outputs, alpha: 1,
-                                           a: w, lda: inputs, b: gradient, ldb: outputs, beta: 0, c: spare, ldc: inputs)
+                    try context.blas.sgemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
+                                           a: w, b: gradient, c: spare, beta: 0)
                 }
             case let .layerNorm(features, gain, _):
                 let stats = statistics[k]!.address
