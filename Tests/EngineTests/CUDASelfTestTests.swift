@@ -60,3 +60,57 @@ final class CUDASelfTestTests: XCTestCase {
         for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 }
+
+/// The CUDA trainer on the CPU emulation of the device: the same launch
+/// sequences and graph replays as on a GPU, with the kernels' twins.
+final class CUDAEmulatedTrainerTests: XCTestCase {
+    func dataset(rows: Int, seed: UInt64) throws -> Dataset {
+        let (inputs, labels) = BackendSelfTest.randomBatch(rows: rows, features: 24, classes: 10, seed: seed)
+        return Dataset(inputs: try Tensor(shape: [rows, 24], values: inputs), labels: labels)
+    }
+
+    func testDivergenceIsReportedAtTheSameStepAsTheCPUTrainer() throws {
+        let train = try dataset(rows: 300, seed: 1)
+        let configuration = TrainingConfiguration(batchSize: 32, epochs: 4, seed: 2, scale: .full)
+        let cpu = Trainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: SGD<Float>(learningRate: 1e30))
+            .fit(train: train, configuration: configuration)
+        let gpu = try CUDATrainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: .sgd(learningRate: 1e30),
+                                  options: CUDATrainingOptions(stepsPerGraph: 4), device: EmulatedDevice())
+            .fit(train: train, configuration: configuration)
+        let divergence = try XCTUnwrap(cpu.divergence, "a learning rate of 1e30 diverges on the CPU")
+        XCTAssertEqual(gpu.divergence, divergence)
+        XCTAssertEqual(gpu.totalSteps, cpu.totalSteps)
+    }
+
+    func testTrainingWithDropoutAndAdamLowersTheLossAndReturnsTheParameters() throws {
+        let train = try dataset(rows: 256, seed: 3), test = try dataset(rows: 64, seed: 4)
+        let model = Sequential.perceptron(sizes: [24, 64, 10], dropout: [0.2], seed: 6)
+        let before = model.parameterSnapshot()
+        let result = try CUDATrainer(model: model, optimizer: .adam(learningRate: 3e-3), device: EmulatedDevice())
+            .fit(train: train, test: test, configuration: TrainingConfiguration(batchSize: 16, epochs: 5, seed: 1, scale: .full))
+        XCTAssertEqual(result.epochs.count, 5)
+        XCTAssertEqual(result.totalSteps, 5 * 16)
+        XCTAssertLessThan(result.trainLosses.last!, result.trainLosses.first! * 0.9, "\(result.trainLosses)")
+        XCTAssertNotNil(result.finalTestLoss)
+        XCTAssertNotEqual(model.parameterSnapshot(), before, "the trained parameters are copied back into the model")
+    }
+
+    func testOutOfMemoryBeforeAllocatingNamesTheSizes() throws {
+        let device = EmulatedDevice(freeBytes: 8 << 20)
+        let model = Sequential.tutorialNetwork()
+        XCTAssertThrowsError(try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: .adam(), batchCapacity: 60_000)) { error in
+            guard let oom = error as? DeviceOutOfMemory else { return XCTFail("\(error)") }
+            XCTAssertEqual(oom.freeBytes, 8 << 20)
+            XCTAssertGreaterThan(oom.requestedBytes, oom.freeBytes)
+            XCTAssertEqual(oom.suggestedBatchSize, 0, "Adam's state for 935,434 parameters alone exceeds 8 MiB")
+        }
+        device.freeBytes = 64 << 20
+        XCTAssertThrowsError(try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: .sgd(learningRate: 0.1), batchCapacity: 60_000)) { error in
+            let oom = error as! DeviceOutOfMemory
+            XCTAssertGreaterThan(oom.suggestedBatchSize, 0)
+            // The suggestion fits.
+            XCTAssertNoThrow(try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: .sgd(learningRate: 0.1),
+                                             batchCapacity: oom.suggestedBatchSize))
+        }
+    }
+}

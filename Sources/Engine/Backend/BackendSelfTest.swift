@@ -96,7 +96,7 @@ public enum BackendSelfTest {
             twin.step(.sgd(learningRate: 0.05), state: &state)
         }
         checks.append(SelfTestCheck(name: "twin 10 SGD steps vs engine", error: relativeError(twin.parameters, model.parameterSnapshot()), tolerance: 1e-4))
-        return checks
+        return checks + (try runEmulated(seed: seed))
     }
 
     // MARK: CUDA
@@ -104,6 +104,20 @@ public enum BackendSelfTest {
     /// The GPU against the twins and the engine. Throws `CUDAUnavailable` without a GPU.
     public static func runCUDA(seed: UInt64 = 1, tf32: Bool = false) throws -> (device: DeviceDescription, checks: [SelfTestCheck]) {
         let context = try CUDAContext(tf32: tf32, synchronizeAfterLaunch: true)
+        return (context.device, try runDevice(context, seed: seed, tf32: tf32))
+    }
+
+    /// The GPU checks with the CPU emulation of the device (EmulatedDevice):
+    /// the CUDA network's and trainer's launch sequences, run on the twins.
+    public static func runEmulated(seed: UInt64 = 1) throws -> [SelfTestCheck] {
+        try runDevice(EmulatedDevice(), seed: seed, tf32: false).map { check in
+            var check = check
+            check.name = "emulated: " + check.name
+            return check
+        }
+    }
+
+    static func runDevice(_ context: KernelDevice, seed: UInt64, tf32: Bool) throws -> [SelfTestCheck] {
         let tolerance = tf32 ? 1e-2 : 1e-4
         var checks: [SelfTestCheck] = []
         for rows in [1, 7, 64, 512] {
@@ -165,15 +179,15 @@ public enum BackendSelfTest {
                                         error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: tolerance))
         }
 
-        checks.append(try trainingRunCheck(seed: seed, tf32: tf32))
+        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
         checks.append(outOfMemoryCheck(context: context))
-        return (context.device, checks)
+        return checks
     }
 
     /// The CUDA trainer (gather on the device, CUDA graphs of 1 and 8 steps, a
     /// partial last batch) against the CPU Trainer, without dropout: the same
     /// batches in the same order, so the epoch losses agree to rounding.
-    static func trainingRunCheck(seed: UInt64, tf32: Bool) throws -> SelfTestCheck {
+    static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool) throws -> SelfTestCheck {
         let (inputs, labels) = randomBatch(rows: 1000, features: 24, classes: 10, seed: seed &+ 7)
         let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
         let train = Dataset(inputs: try Tensor(shape: [1000, 24], values: inputs), labels: labels)
@@ -183,7 +197,7 @@ public enum BackendSelfTest {
         let cpu = Trainer(model: cpuModel, optimizer: SGD<Float>(learningRate: 0.05)).fit(train: train, test: test, configuration: configuration)
         let gpuModel = models(seed: seed).plain
         let gpu = try CUDATrainer(model: gpuModel, optimizer: .sgd(learningRate: 0.05),
-                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8))
+                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8), device: device)
             .fit(train: train, test: test, configuration: configuration)
         let cpuCurve = (cpu.trainLosses + cpu.testLosses).map(Float.init)
         let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
@@ -193,7 +207,7 @@ public enum BackendSelfTest {
     }
 
     /// A batch far beyond the device's memory must be a DeviceOutOfMemory error.
-    static func outOfMemoryCheck(context: CUDAContext) -> SelfTestCheck {
+    static func outOfMemoryCheck(context: KernelDevice) -> SelfTestCheck {
         do {
             let model = Sequential.tutorialNetwork()
             _ = try CUDANetwork(context: context, plan: try NetworkPlan(model), optimizer: .sgd(learningRate: 0.1),

@@ -16,39 +16,21 @@ enum KernelArgument {
     case double(Double)
 }
 
-/// Device memory, freed when the last reference goes.
-final class DeviceBuffer {
-    let address: CUdeviceptr
-    let bytes: Int
-    private let driver: CUDADriver
-
-    init(driver: CUDADriver, bytes: Int) throws {
-        var address: CUdeviceptr = 0
-        try driver.check(driver.memoryAllocate(&address, max(bytes, 4)), "cuMemAlloc_v2(\(bytes) bytes)")
-        self.address = address
-        self.bytes = bytes
-        self.driver = driver
-    }
-
-    deinit { _ = driver.memoryFree(address) }
-
-    /// The address `floats` Floats (or other 4-byte elements) in.
-    func offset(floats: Int) -> CUdeviceptr { address + CUdeviceptr(floats * 4) }
-}
-
 /// An instantiated CUDA graph, replayed with one call.
-final class CUDAGraph {
+final class CUDAGraph: ReplayableWork {
     private let driver: CUDADriver
     private let graph: CUhandle
     private let executable: CUhandle
+    private let stream: CUhandle
 
-    init(driver: CUDADriver, graph: CUhandle, executable: CUhandle) {
+    init(driver: CUDADriver, graph: CUhandle, executable: CUhandle, stream: CUhandle) {
         self.driver = driver
         self.graph = graph
         self.executable = executable
+        self.stream = stream
     }
 
-    func launch(on stream: CUhandle?) throws {
+    func replay() throws {
         try driver.check(driver.graphLaunch(executable, stream), "cuGraphLaunch")
     }
 
@@ -58,7 +40,7 @@ final class CUDAGraph {
     }
 }
 
-final class CUDAContext {
+final class CUDAContext: KernelDevice {
     let driver: CUDADriver
     let device: DeviceDescription
     let blas: CUBLAS
@@ -90,7 +72,7 @@ final class CUDAContext {
         self.synchronizeAfterLaunch = synchronizeAfterLaunch ?? (ProcessInfo.processInfo.environment["TN_CUDA_SYNC"] == "1")
         blas = try CUBLAS(tf32: tf32)
         try blas.setStream(self.stream)
-        blasWorkspace = try DeviceBuffer(driver: driver, bytes: 32 << 20)
+        blasWorkspace = try Self.allocate(driver: driver, bytes: 32 << 20)
         try blas.setWorkspace(blasWorkspace.address, bytes: blasWorkspace.bytes)
 
         let driver = self.driver
@@ -119,7 +101,17 @@ final class CUDAContext {
 
     func allocate(bytes: Int) throws -> DeviceBuffer {
         try makeCurrent()
-        return try DeviceBuffer(driver: driver, bytes: bytes)
+        return try Self.allocate(driver: driver, bytes: bytes)
+    }
+
+    private static func allocate(driver: CUDADriver, bytes: Int) throws -> DeviceBuffer {
+        var address: CUdeviceptr = 0
+        try driver.check(driver.memoryAllocate(&address, max(bytes, 4)), "cuMemAlloc_v2(\(bytes) bytes)")
+        return DeviceBuffer(address: address, bytes: bytes) { _ = driver.memoryFree(address) }
+    }
+
+    func gemm(_ call: GemmCall, a: CUdeviceptr, b: CUdeviceptr, c: CUdeviceptr, beta: Float) throws {
+        try blas.sgemm(call, a: a, b: b, c: c, beta: beta)
     }
 
     /// (free, total) device memory in bytes.
@@ -193,16 +185,11 @@ final class CUDAContext {
         }
     }
 
-    /// Blocks for a grid-stride loop over `count` elements.
-    static func blocks(for count: Int, threads: Int = KernelSource.blockSize, cap: Int = 65_535) -> Int {
-        min(max((count + threads - 1) / threads, 1), cap)
-    }
-
     // MARK: Graphs
 
     /// Records everything `body` enqueues on the stream into a CUDA graph
     /// without running it; replaying the graph runs it with one launch.
-    func capture(_ body: () throws -> Void) throws -> CUDAGraph {
+    func capture(_ body: () throws -> Void) throws -> ReplayableWork {
         try makeCurrent()
         try driver.check(driver.streamBeginCapture(stream, CUDAConstant.captureModeThreadLocal), "cuStreamBeginCapture_v2")
         capturing = true
@@ -221,6 +208,6 @@ final class CUDAContext {
         let status = driver.graphInstantiate(&executable, graph, 0)
         if status != CUDAConstant.success { _ = driver.graphDestroy(graph) }
         try driver.check(status, "cuGraphInstantiateWithFlags")
-        return CUDAGraph(driver: driver, graph: graph, executable: executable!)
+        return CUDAGraph(driver: driver, graph: graph, executable: executable!, stream: stream)
     }
 }

@@ -5,7 +5,7 @@
 // in a CUDA graph; nothing here reads back to the host except on request.
 
 final class CUDANetwork {
-    let context: CUDAContext
+    let context: KernelDevice
     let plan: NetworkPlan
     let optimizer: DeviceOptimizer
     let batchCapacity: Int
@@ -39,7 +39,7 @@ final class CUDANetwork {
 
     /// Allocates everything, after checking `extraBytes` (e.g. the data set)
     /// plus the network's buffers against the device's free memory.
-    init(context: CUDAContext, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
+    init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
          extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
         self.context = context
         self.plan = plan
@@ -103,9 +103,9 @@ final class CUDANetwork {
             switch operation {
             case let .linear(inputs, outputs, weight):
                 let w = parameters.offset(floats: weight), b = parameters.offset(floats: weight + outputs * inputs)
-                try context.launch("fill_rows_with_bias", blocks: CUDAContext.blocks(for: rows * outputs),
+                try context.launch("fill_rows_with_bias", blocks: gridBlocks(for: rows * outputs),
                                    [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
-                try context.blas.sgemm(LinearProducts.forward(rows: rows, inputs: inputs, outputs: outputs),
+                try context.gemm(LinearProducts.forward(rows: rows, inputs: inputs, outputs: outputs),
                                        a: w, b: x, c: y, beta: 1)
             case let .layerNorm(features, gain, epsilon):
                 try context.launch("layer_norm_forward", blocks: rows, threads: threads, [
@@ -144,14 +144,14 @@ final class CUDANetwork {
             switch operation {
             case let .linear(inputs, outputs, weight):
                 let w = parameters.offset(floats: weight)
-                try context.blas.sgemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
+                try context.gemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
                                        a: x, b: gradient, c: gradients.offset(floats: weight), beta: 0)
                 try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
                     .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
                     .int(Int32(rows)), .int(Int32(outputs)),
                 ])
                 if needsInput {
-                    try context.blas.sgemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
+                    try context.gemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
                                            a: w, b: gradient, c: spare, beta: 0)
                 }
             case let .layerNorm(features, gain, _):

@@ -33,7 +33,7 @@ public final class CUDATrainer {
     public let model: Sequential
     public let optimizer: DeviceOptimizer
     public let options: CUDATrainingOptions
-    private let context: CUDAContext
+    private let context: KernelDevice
 
     /// The device that runs the training, for provenance lines.
     public var device: DeviceDescription { context.device }
@@ -46,6 +46,15 @@ public final class CUDATrainer {
         self.optimizer = optimizer
         self.options = options
         self.context = try CUDAContext(tf32: options.tf32, synchronizeAfterLaunch: options.synchronizeAfterLaunch)
+    }
+
+    /// Trains on any kernel device, e.g. the CPU emulation in the tests.
+    init(model: Sequential, optimizer: DeviceOptimizer, options: CUDATrainingOptions = CUDATrainingOptions(), device: KernelDevice) throws {
+        _ = try NetworkPlan(model)
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        self.context = device
     }
 
     /// Trains `model` on the GPU; on return the model's parameters hold the result.
@@ -98,7 +107,7 @@ public final class CUDATrainer {
         // One step, as a launch sequence: everything reads its batch index
         // and step number from the device counters, so replays move on.
         func enqueueStep(rows: Int) throws {
-            try context.launch("gather_batch", blocks: CUDAContext.blocks(for: rows * train.features), [
+            try context.launch("gather_batch", blocks: gridBlocks(for: rows * train.features), [
                 .pointer(trainInputs.address), .pointer(trainLabels.address), .pointer(order.address),
                 .pointer(network.inputBuffer.address), .pointer(network.labels.address), .int(Int32(rows)),
                 .int(Int32(train.features)), .int(Int32(batchSize)), .pointer(network.counters.address),
@@ -131,10 +140,10 @@ public final class CUDATrainer {
             try network.resetAccumulators()
             var remaining = fullSteps
             if let manySteps {
-                while remaining >= chunk { try manySteps.launch(on: context.stream); remaining -= chunk }
+                while remaining >= chunk { try manySteps.replay(); remaining -= chunk }
             }
-            while remaining > 0, let singleStep { try singleStep.launch(on: context.stream); remaining -= 1 }
-            if let partialStep { try partialStep.launch(on: context.stream) }
+            while remaining > 0, let singleStep { try singleStep.replay(); remaining -= 1 }
+            if let partialStep { try partialStep.replay() }
             // The one read-back of the epoch's training: loss sum and divergence.
             let accumulators = try network.readAccumulators()
             let counters = try network.readCounters()
