@@ -1,6 +1,7 @@
 // `tn selftest --backend cpu|cuda|auto`: checks a backend against the CPU
 // engine on random inputs. With cpu it checks the CUDA kernels' CPU twins
-// against the engine's layers (useful on any machine); with cuda the GPU
+// against the engine's layers and runs the GPU checks on a CPU emulation of
+// the device (useful on any machine); with cuda the GPU
 // against the engine and the twins. Exits non-zero on any failed check, and
 // with the reason when the CUDA backend cannot run here.
 import ArgumentParser
@@ -42,7 +43,7 @@ struct Selftest: ParsableCommand {
         let checks: [SelfTestCheck]
         switch resolved.kind {
         case .cpu:
-            print("selftest: CPU twins of the CUDA kernels vs the engine on \(resolved.provenance)")
+            print("selftest: the CUDA kernels' CPU twins, and the GPU checks on a CPU emulation of the device, on \(resolved.provenance)")
             checks = try BackendSelfTest.runCPU(seed: seed)
         case .cuda:
             let outcome = try BackendSelfTest.runCUDA(seed: seed, tf32: tf32)

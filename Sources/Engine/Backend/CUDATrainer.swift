@@ -116,6 +116,13 @@ public final class CUDATrainer {
             try network.enqueueLossAndBackward(rows: rows)
             try network.enqueueOptimizerStep()
         }
+        // One uncaptured forward and backward per batch shape first, so that
+        // cuBLAS picks its kernels and the driver loads them outside capture.
+        // Parameters are untouched; counters and accumulators are reset per epoch.
+        for rows in [fullSteps > 0 ? batchSize : 0, hasPartialStep ? partialRows : 0] where rows > 0 {
+            try network.enqueueForward(rows: rows, mode: .training)
+            try network.enqueueLossAndBackward(rows: rows)
+        }
         let chunk = min(options.stepsPerGraph, max(fullSteps, 1))
         let singleStep = fullSteps > 0 ? try context.capture { try enqueueStep(rows: batchSize) } : nil
         let manySteps = chunk > 1 && fullSteps >= chunk
