@@ -198,10 +198,7 @@ final class CUDATwinTests: XCTestCase {
     /// NVRTC is absent here, so the CUDA C is parsed by the toolchain's clang
     /// as C++ with a shim for the CUDA built-ins: a typo fails here, not on the GPU.
     func testKernelSourceParsesAsCUDAC() throws {
-        let clang = ["/usr/bin/clang++", "/opt/swift/usr/bin/clang++"].first { FileManager.default.isExecutableFile(atPath: $0) }
-            ?? (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/clang++" }
-                .first { FileManager.default.isExecutableFile(atPath: $0) }
-        let compiler = try XCTUnwrap(clang.map { Optional($0) } ?? nil, "no clang++ on PATH to parse the kernels")
+        let compiler = try KernelEmulator.clangPlusPlus()
         let shim = """
         #include <math.h>
         #define __global__

@@ -93,11 +93,7 @@ enum KernelEmulator {
     /// the kernels) and runs it in `directory`; throws with clang's or the
     /// program's error output. Skips when no clang++ with C++20 is found.
     static func compileAndRun(main: String, in directory: URL) throws {
-        let candidates = ["/usr/bin/clang++", "/opt/swift/usr/bin/clang++"]
-            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/clang++" }
-        guard let compiler = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("no clang++ to build the kernel emulator")
-        }
+        let compiler = try clangPlusPlus()
         let source = directory.appendingPathComponent("emulator.cpp")
         let binary = directory.appendingPathComponent("emulator")
         try (prelude + KernelSource.source + runner + main)
@@ -119,6 +115,17 @@ enum KernelEmulator {
             throw NSError(domain: "KernelEmulator", code: Int(process.terminationStatus),
                           userInfo: [NSLocalizedDescriptionKey: "\(what) failed: \(String(decoding: log, as: UTF8.self))"])
         }
+    }
+
+    /// clang++ from $CXX or the PATH (the Swift toolchain ships one); skips the test otherwise.
+    static func clangPlusPlus() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let candidates = [environment["CXX"]].compactMap { $0 }
+            + (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/clang++" }
+        guard let compiler = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no clang++ on PATH (or in $CXX) to compile the CUDA C kernels for the CPU")
+        }
+        return compiler
     }
 
     static func write<T>(_ values: [T], _ name: String, in directory: URL) throws {
