@@ -15,6 +15,7 @@ struct TN: ParsableCommand {
             // Engine
             Train.self,
             Bench.self,
+            Selftest.self,  // CUDA backend (issue 7)
             // Optimizers (issue 5)
             Optimize.self, BenchOptimizer.self,
             // Charts (issue 3)

@@ -1,0 +1,228 @@
+// `tn selftest`: checks a backend against the CPU engine on random inputs
+// (never zeros). With the CPU it checks the kernels' CPU twins against the
+// engine's layers; with CUDA it checks the GPU against both: the forward
+// pass, every gradient, 10 steps of each optimizer, a short training run
+// through CUDA graphs, and the out-of-memory error.
+//
+// Errors are normwise: max |a − b| over a buffer, divided by max |b|.
+
+public struct SelfTestCheck: Sendable, CustomStringConvertible {
+    public var name: String
+    public var error: Double
+    public var tolerance: Double
+    public var passed: Bool { error <= tolerance }
+    public var description: String {
+        let value = error.isFinite ? String(format: "%.2e", error) : "\(error)"
+        return "\(passed ? "ok  " : "FAIL") \(name): relative error \(value) (limit \(String(format: "%.0e", tolerance)))"
+    }
+}
+
+public enum BackendSelfTest {
+    static func relativeError(_ a: [Float], _ b: [Float]) -> Double {
+        guard a.count == b.count, !a.isEmpty else { return .infinity }
+        let scale = Double(b.map { abs($0) }.max() ?? 0)
+        let difference = zip(a, b).map { Double(abs($0 - $1)) }.max() ?? 0
+        return difference == 0 ? 0 : difference / max(scale, 1e-30)
+    }
+
+    static func randomBatch(rows: Int, features: Int, classes: Int, seed: UInt64) -> ([Float], [Int32]) {
+        var generator = RandomGenerator(seed: seed)
+        // Uniform in ±[0.1, 2]: random signs, no zeros.
+        let inputs = (0..<(rows * features)).map { _ -> Float in
+            let magnitude = generator.uniform(0.1, 2)
+            return generator.next() & 1 == 0 ? magnitude : -magnitude
+        }
+        return (inputs, (0..<rows).map { _ in Int32(generator.next() % UInt64(classes)) })
+    }
+
+    /// The networks the checks use: a 300-wide layer exercises the kernels'
+    /// strided reductions; the dropout network the Philox masks.
+    static func models(seed: UInt64) -> (plain: Sequential, dropout: Sequential) {
+        (Sequential.perceptron(sizes: [24, 300, 48, 10], seed: seed),
+         Sequential.perceptron(sizes: [24, 300, 48, 10], dropout: [0.4, 0.2], seed: seed))
+    }
+
+    /// The engine's forward pass and gradients for one batch.
+    static func engineReference(_ model: Sequential, inputs: [Float], labels: [Int32], rows: Int) -> (logits: [Float], gradients: [Float]) {
+        let input = Tensor(shape: [rows, model.inputFeatures])
+        inputs.withUnsafeBufferPointer { input.data.update(from: $0.baseAddress!, count: inputs.count) }
+        let logits = model.forward(input.matrix(), mode: .training)
+        let loss = SoftmaxCrossEntropy(classCount: model.outputFeatures)
+        let (_, dLogits) = labels.withUnsafeBufferPointer { loss.lossAndGradient(logits: logits, labels: $0.baseAddress!) }
+        let logitValues = logits.array
+        model.backward(dLogits)
+        withExtendedLifetime(input) {}
+        return (logitValues, model.gradients.array)
+    }
+
+    static let optimizers: [DeviceOptimizer] = [
+        .sgd(learningRate: 0.05),
+        .sgd(learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3),
+        .sgd(learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true),
+        .adam(learningRate: 1e-3, weightDecay: 1e-2),
+        .adam(learningRate: 1e-3, weightDecay: 1e-2, decoupled: true),
+    ]
+
+    // MARK: CPU
+
+    /// The CPU twins against the engine's layers and Philox's known answers.
+    public static func runCPU(seed: UInt64 = 1) throws -> [SelfTestCheck] {
+        var checks: [SelfTestCheck] = []
+        let bits = Philox.generate(counter: (0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344), key: (0xa409_3822, 0x299f_31d0))
+        checks.append(SelfTestCheck(name: "Philox-4x32-10 known answer (Random123)",
+                                    error: [bits.0, bits.1, bits.2, bits.3] == [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1] ? 0 : 1,
+                                    tolerance: 0))
+        for rows in [1, 7, 64] {
+            let model = models(seed: seed).plain
+            let twin = TwinNetwork(plan: try NetworkPlan(model), parameters: model.parameterSnapshot())
+            let (inputs, labels) = randomBatch(rows: rows, features: 24, classes: 10, seed: seed &+ UInt64(rows))
+            let reference = engineReference(model, inputs: inputs, labels: labels, rows: rows)
+            let logits = twin.forward(inputs, rows: rows, mode: .training)
+            twin.backward(labels: labels)
+            checks.append(SelfTestCheck(name: "twin forward vs engine, batch \(rows)", error: relativeError(logits, reference.logits), tolerance: 1e-4))
+            checks.append(SelfTestCheck(name: "twin gradients vs engine, batch \(rows)", error: relativeError(twin.gradients, reference.gradients), tolerance: 1e-4))
+        }
+        // Ten steps of plain SGD: the twin's update against the engine's SGD.
+        let model = models(seed: seed).plain
+        let twin = TwinNetwork(plan: try NetworkPlan(model), parameters: model.parameterSnapshot())
+        var engineSGD = SGD<Float>(learningRate: 0.05)
+        var state: [[Float]] = []
+        for step in 0..<10 {
+            let (inputs, labels) = randomBatch(rows: 16, features: 24, classes: 10, seed: seed &+ 100 &+ UInt64(step))
+            _ = engineReference(model, inputs: inputs, labels: labels, rows: 16)
+            engineSGD.step(parameters: model.parameters.buffer, gradients: UnsafeBufferPointer(model.gradients.buffer))
+            _ = twin.forward(inputs, rows: 16, mode: .training)
+            twin.backward(labels: labels)
+            twin.step(.sgd(learningRate: 0.05), state: &state)
+        }
+        checks.append(SelfTestCheck(name: "twin 10 SGD steps vs engine", error: relativeError(twin.parameters, model.parameterSnapshot()), tolerance: 1e-4))
+        return checks + (try runEmulated(seed: seed))
+    }
+
+    // MARK: CUDA
+
+    /// The GPU against the twins and the engine. Throws `CUDAUnavailable` without a GPU.
+    public static func runCUDA(seed: UInt64 = 1, tf32: Bool = false) throws -> (device: DeviceDescription, checks: [SelfTestCheck]) {
+        let context = try CUDAContext(tf32: tf32, synchronizeAfterLaunch: true)
+        return (context.device, try runDevice(context, seed: seed, tf32: tf32))
+    }
+
+    /// The GPU checks with the CPU emulation of the device (EmulatedDevice):
+    /// the CUDA network's and trainer's launch sequences, run on the twins.
+    public static func runEmulated(seed: UInt64 = 1) throws -> [SelfTestCheck] {
+        try runDevice(EmulatedDevice(), seed: seed, tf32: false).map { check in
+            var check = check
+            check.name = "emulated: " + check.name
+            return check
+        }
+    }
+
+    static func runDevice(_ context: KernelDevice, seed: UInt64, tf32: Bool) throws -> [SelfTestCheck] {
+        let tolerance = tf32 ? 1e-2 : 1e-4
+        var checks: [SelfTestCheck] = []
+        for rows in [1, 7, 64, 512] {
+            let (plainModel, dropoutModel) = models(seed: seed)
+            let (inputs, labels) = randomBatch(rows: rows, features: 24, classes: 10, seed: seed &+ UInt64(rows))
+            // Without dropout: the GPU against the engine itself.
+            let reference = engineReference(plainModel, inputs: inputs, labels: labels, rows: rows)
+            let plain = try CUDANetwork(context: context, plan: try NetworkPlan(plainModel), optimizer: .sgd(learningRate: 0), batchCapacity: rows)
+            try plain.uploadParameters(plainModel.parameterSnapshot())
+            try context.upload(inputs, to: plain.inputBuffer.address)
+            try context.upload(labels, to: plain.labels.address)
+            try plain.enqueueForward(rows: rows, mode: .training)
+            let logits = try plain.downloadLogits(rows: rows)
+            try plain.enqueueLossAndBackward(rows: rows)
+            checks.append(SelfTestCheck(name: "GPU forward vs engine, batch \(rows)", error: relativeError(logits, reference.logits), tolerance: tolerance))
+            checks.append(SelfTestCheck(name: "GPU gradients vs engine, batch \(rows)", error: relativeError(try plain.downloadGradients(), reference.gradients), tolerance: tolerance))
+
+            // With dropout: the GPU against its twin, same Philox masks at step 5.
+            let plan = try NetworkPlan(dropoutModel)
+            let twin = TwinNetwork(plan: plan, parameters: dropoutModel.parameterSnapshot())
+            twin.completedSteps = 5
+            let twinLogits = twin.forward(inputs, rows: rows, mode: .training)
+            let twinLoss = twin.backward(labels: labels)
+            let network = try CUDANetwork(context: context, plan: plan, optimizer: .sgd(learningRate: 0), batchCapacity: rows)
+            try network.uploadParameters(dropoutModel.parameterSnapshot())
+            try network.setCounters(stepInEpoch: 0, completedSteps: 5)
+            try context.upload(inputs, to: network.inputBuffer.address)
+            try context.upload(labels, to: network.labels.address)
+            try network.enqueueForward(rows: rows, mode: .training)
+            let gpuLogits = try network.downloadLogits(rows: rows)
+            try network.enqueueLossAndBackward(rows: rows)
+            let gpuLoss = try network.readAccumulators()[KernelSource.Accumulator.trainingLossSum]
+            checks.append(SelfTestCheck(name: "GPU forward with dropout vs twin, batch \(rows)", error: relativeError(gpuLogits, twinLogits), tolerance: tolerance))
+            checks.append(SelfTestCheck(name: "GPU loss with dropout vs twin, batch \(rows)", error: abs(gpuLoss - twinLoss) / max(abs(twinLoss), 1e-30), tolerance: tolerance))
+            checks.append(SelfTestCheck(name: "GPU gradients with dropout vs twin, batch \(rows)", error: relativeError(try network.downloadGradients(), twin.gradients), tolerance: tolerance))
+        }
+
+        // Ten steps of each optimizer, a new random batch each step, dropout on.
+        for optimizer in optimizers {
+            let model = models(seed: seed).dropout
+            let plan = try NetworkPlan(model)
+            let twin = TwinNetwork(plan: plan, parameters: model.parameterSnapshot())
+            let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer, batchCapacity: 32)
+            try network.uploadParameters(model.parameterSnapshot())
+            try network.setCounters(stepInEpoch: 0, completedSteps: 0)
+            var state: [[Float]] = []
+            for step in 0..<10 {
+                let (inputs, labels) = randomBatch(rows: 32, features: 24, classes: 10, seed: seed &+ 1000 &+ UInt64(step))
+                _ = twin.forward(inputs, rows: 32, mode: .training)
+                twin.backward(labels: labels)
+                twin.step(optimizer, state: &state)
+                try context.upload(inputs, to: network.inputBuffer.address)
+                try context.upload(labels, to: network.labels.address)
+                try network.enqueueForward(rows: 32, mode: .training)
+                try network.enqueueLossAndBackward(rows: 32)
+                try network.enqueueOptimizerStep()
+            }
+            checks.append(SelfTestCheck(name: "GPU 10 steps of \(optimizer.name) vs twin",
+                                        error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: tolerance))
+        }
+
+        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
+        checks.append(outOfMemoryCheck(context: context))
+        return checks
+    }
+
+    /// The CUDA trainer (gather on the device, CUDA graphs of 1 and 8 steps, a
+    /// partial last batch) against the CPU Trainer, without dropout: the same
+    /// batches in the same order, so the epoch losses agree to rounding.
+    static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool) throws -> SelfTestCheck {
+        let (inputs, labels) = randomBatch(rows: 1000, features: 24, classes: 10, seed: seed &+ 7)
+        let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
+        let train = Dataset(inputs: try Tensor(shape: [1000, 24], values: inputs), labels: labels)
+        let test = Dataset(inputs: try Tensor(shape: [300, 24], values: testInputs), labels: testLabels)
+        let configuration = TrainingConfiguration(batchSize: 48, epochs: 3, seed: seed, evaluationBatchSize: 128, scale: .full)
+        let cpuModel = models(seed: seed).plain
+        let cpu = Trainer(model: cpuModel, optimizer: SGD<Float>(learningRate: 0.05)).fit(train: train, test: test, configuration: configuration)
+        let gpuModel = models(seed: seed).plain
+        let gpu = try CUDATrainer(model: gpuModel, optimizer: .sgd(learningRate: 0.05),
+                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8), device: device)
+            .fit(train: train, test: test, configuration: configuration)
+        let cpuCurve = (cpu.trainLosses + cpu.testLosses).map(Float.init)
+        let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
+        // 63 steps of rounding differences compound; 1e-3 still catches a wrong batch or step.
+        return SelfTestCheck(name: "CUDA trainer (graphs, partial batch) 3 epochs vs CPU Trainer, losses",
+                             error: relativeError(gpuCurve, cpuCurve), tolerance: tf32 ? 2e-2 : 1e-3)
+    }
+
+    /// A batch far beyond the device's memory must be a DeviceOutOfMemory error.
+    static func outOfMemoryCheck(context: KernelDevice) -> SelfTestCheck {
+        do {
+            let model = Sequential.tutorialNetwork()
+            _ = try CUDANetwork(context: context, plan: try NetworkPlan(model), optimizer: .sgd(learningRate: 0.1),
+                                batchCapacity: 100_000_000)
+            return SelfTestCheck(name: "out-of-memory is a clear error (no error thrown)", error: 1, tolerance: 0)
+        } catch let error as DeviceOutOfMemory {
+            let fine = error.suggestedBatchSize > 0 && error.requestedBytes > error.freeBytes
+            return SelfTestCheck(name: "out-of-memory is a clear error: \(error)", error: fine ? 0 : 1, tolerance: 0)
+        } catch {
+            return SelfTestCheck(name: "out-of-memory is a clear error (got \(error))", error: 1, tolerance: 0)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation

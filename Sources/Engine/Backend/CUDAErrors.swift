@@ -1,0 +1,68 @@
+// The errors of the CUDA backend. Each names what failed in words a reader
+// can act on: which library is missing, which call failed with the driver's
+// own message, or how much memory a batch size needs against what is free.
+
+/// A CUDA driver, NVRTC or cuBLAS call that returned an error status.
+public struct CUDAError: Error, CustomStringConvertible, Equatable {
+    /// The function that failed, e.g. `cuMemAlloc_v2` or `cublasSgemm_v2`.
+    public let call: String
+    /// The raw status code (CUresult, nvrtcResult or cublasStatus_t).
+    public let code: Int32
+    /// The library's own description of the status, when it gives one.
+    public let message: String
+
+    public init(call: String, code: Int32, message: String) {
+        self.call = call
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(call) failed (\(code)): \(message)" }
+}
+
+/// Why `--backend cuda` cannot run on this machine.
+public enum CUDAUnavailable: Error, CustomStringConvertible, Equatable {
+    /// None of a library's sonames could be dlopened.
+    case libraryMissing(library: String, sonames: [String], detail: String)
+    /// libcuda loaded but cuInit failed: no kernel driver, or a mismatched one.
+    case noDriver(message: String)
+    /// The driver works but reports no CUDA device.
+    case noDevice
+
+    public var description: String {
+        switch self {
+        case let .libraryMissing(library, sonames, detail):
+            return "CUDA backend unavailable: could not load \(library) (tried \(sonames.joined(separator: ", "))): \(detail)"
+        case let .noDriver(message):
+            return "CUDA backend unavailable: the NVIDIA driver did not initialise (cuInit: \(message))"
+        case .noDevice:
+            return "CUDA backend unavailable: the driver reports no CUDA device"
+        }
+    }
+}
+
+/// The blog's "CUDA OOM", as an error instead of a crash.
+public struct DeviceOutOfMemory: Error, CustomStringConvertible, Equatable {
+    public let requestedBytes: Int
+    public let freeBytes: Int
+    public let batchSize: Int
+    /// The largest batch size whose buffers fit in the free memory (0 if none).
+    public let suggestedBatchSize: Int
+
+    public var description: String {
+        let suggestion = suggestedBatchSize > 0
+            ? "try --batch-size \(suggestedBatchSize) or smaller"
+            : "even batch size 1 does not fit; free device memory or use --backend cpu"
+        return "CUDA out of memory: batch size \(batchSize) needs \(formatBytes(requestedBytes)) of device memory, "
+            + "\(formatBytes(freeBytes)) is free; \(suggestion)"
+    }
+}
+
+/// 1536 → "1.5 KiB": sizes as people read them, with the exact byte count.
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+    let rounded = unit == 0 ? "\(bytes) bytes" : "\((value * 10).rounded() / 10) \(units[unit])"
+    return unit == 0 ? rounded : "\(rounded) (\(bytes) bytes)"
+}

@@ -1,0 +1,238 @@
+// A NetworkPlan on the GPU: every buffer a training step touches, allocated
+// once per model and batch capacity, and the launch sequences of the forward
+// pass, the loss and backward pass, and the optimizer update. Each sequence
+// only enqueues work on the context's stream, so the trainer can capture it
+// in a CUDA graph; nothing here reads back to the host except on request.
+
+final class CUDANetwork {
+    let context: KernelDevice
+    let plan: NetworkPlan
+    let optimizer: DeviceOptimizer
+    let batchCapacity: Int
+
+    let parameters: DeviceBuffer
+    let gradients: DeviceBuffer
+    let optimizerState: DeviceBuffer
+    /// activations[0] is the batch input; activations[k + 1] is operation k's output.
+    private let activations: [DeviceBuffer]
+    private let statistics: [DeviceBuffer?]
+    private let gradientScratch: [DeviceBuffer]  // ping-pong dLoss/dActivation
+    let labels: DeviceBuffer
+    private let rowLoss: DeviceBuffer
+    let counters: DeviceBuffer      // UInt32 × KernelSource.Counter.count
+    let accumulators: DeviceBuffer  // Double × KernelSource.Accumulator.count
+
+    var parameterCount: Int { plan.parameterCount }
+
+    /// Bytes of device memory for a plan at a batch capacity: a fixed part
+    /// (parameters, gradients, optimizer state, counters) plus a part per row.
+    static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer) -> (fixed: Int, perRow: Int) {
+        let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count
+            + 8 * KernelSource.Accumulator.count
+        var perRow = 4 * plan.inputFeatures + 2 * 4 * plan.widestFeatures + 4 + 4
+        for operation in plan.operations {
+            perRow += 4 * operation.outputFeatures
+            if case .layerNorm = operation { perRow += 8 }
+        }
+        return (fixed, perRow)
+    }
+
+    /// Allocates everything, after checking `extraBytes` (e.g. the data set)
+    /// plus the network's buffers against the device's free memory.
+    init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
+         extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
+        self.context = context
+        self.plan = plan
+        self.optimizer = optimizer
+        self.batchCapacity = batchCapacity
+        let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer)
+        let required = fixed + perRow * batchCapacity + extraBytes
+        let free = try context.memoryInfo().free
+        // Leave 5% for cuBLAS and the driver's own allocations.
+        let usable = free - free / 20
+        func outOfMemory() -> DeviceOutOfMemory {
+            let batch = requestedBatchSize ?? batchCapacity
+            let suggestion = max(0, min(batch - 1, (usable - fixed - extraBytes) / max(perRow, 1)))
+            return DeviceOutOfMemory(requestedBytes: required, freeBytes: free, batchSize: batch,
+                                     suggestedBatchSize: suggestion)
+        }
+        guard required <= usable else { throw outOfMemory() }
+        do {
+            let count = plan.parameterCount
+            parameters = try context.allocate(bytes: 4 * count)
+            gradients = try context.allocate(bytes: 4 * count)
+            optimizerState = try context.allocate(bytes: 4 * count * max(optimizer.stateBuffers, 1))
+            var activations = [try context.allocate(bytes: 4 * batchCapacity * plan.inputFeatures)]
+            var statistics: [DeviceBuffer?] = []
+            for operation in plan.operations {
+                activations.append(try context.allocate(bytes: 4 * batchCapacity * operation.outputFeatures))
+                if case .layerNorm = operation {
+                    statistics.append(try context.allocate(bytes: 8 * batchCapacity))
+                } else {
+                    statistics.append(nil)
+                }
+            }
+            self.activations = activations
+            self.statistics = statistics
+            gradientScratch = try (0..<2).map { _ in try context.allocate(bytes: 4 * batchCapacity * plan.widestFeatures) }
+            labels = try context.allocate(bytes: 4 * batchCapacity)
+            rowLoss = try context.allocate(bytes: 4 * batchCapacity)
+            counters = try context.allocate(bytes: 4 * KernelSource.Counter.count)
+            accumulators = try context.allocate(bytes: 8 * KernelSource.Accumulator.count)
+        } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
+            throw outOfMemory()
+        }
+        try context.zero(optimizerState.address, bytes: optimizerState.bytes)
+        try context.zero(counters.address, bytes: counters.bytes)
+        try context.zero(accumulators.address, bytes: accumulators.bytes)
+    }
+
+    /// The batch input buffer, [batchCapacity, inputFeatures].
+    var inputBuffer: DeviceBuffer { activations[0] }
+    /// The logits of the last forward pass.
+    var logitsBuffer: DeviceBuffer { activations[activations.count - 1] }
+
+    // MARK: Launch sequences
+
+    /// Enqueues the forward pass of `rows` rows read from `input` (default: the batch buffer).
+    func enqueueForward(rows: Int, mode: Mode, input: CUdeviceptr? = nil) throws {
+        let threads = KernelSource.blockSize
+        var x = input ?? activations[0].address
+        for (k, operation) in plan.operations.enumerated() {
+            let y = activations[k + 1].address
+            switch operation {
+            case let .linear(inputs, outputs, weight):
+                let w = parameters.offset(floats: weight), b = parameters.offset(floats: weight + outputs * inputs)
+                try context.launch("fill_rows_with_bias", blocks: gridBlocks(for: rows * outputs),
+                                   [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
+                try context.gemm(LinearProducts.forward(rows: rows, inputs: inputs, outputs: outputs),
+                                       a: w, b: x, c: y, beta: 1)
+            case let .layerNorm(features, gain, epsilon):
+                try context.launch("layer_norm_forward", blocks: rows, threads: threads, [
+                    .pointer(x), .pointer(parameters.offset(floats: gain)), .pointer(parameters.offset(floats: gain + features)),
+                    .pointer(y), .pointer(statistics[k]!.address), .int(Int32(features)), .float(epsilon),
+                ])
+            case let .reluDropout(features, relu, probability, dropout):
+                let count = rows * features
+                try context.launch("relu_dropout_forward", blocks: max(1, ((count + 3) / 4 + threads - 1) / threads), [
+                    .pointer(x), .pointer(y), .int(Int32(count)), .int(relu ? 1 : 0),
+                    .float(mode == .training ? probability : 0), .uint(dropout.key.0), .uint(dropout.key.1),
+                    .uint(dropout.stream), .pointer(counters.address),
+                ])
+            }
+            x = y
+        }
+    }
+
+    /// Enqueues softmax cross-entropy on the logits (adding the batch's loss
+    /// sum to the training accumulator) and the backward pass into `gradients`.
+    /// The forward input must still hold what the forward pass read.
+    func enqueueLossAndBackward(rows: Int, input: CUdeviceptr? = nil) throws {
+        let threads = KernelSource.blockSize
+        let classes = plan.outputFeatures
+        var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
+        try context.launch("softmax_cross_entropy", blocks: (rows * 32 + threads - 1) / threads, [
+            .pointer(logitsBuffer.address), .pointer(labels.address), .pointer(gradient), .pointer(rowLoss.address),
+            .int(Int32(rows)), .int(Int32(classes)), .float(1 / Float(rows)),
+        ])
+        try context.launch("accumulate_training_loss", blocks: 1, [
+            .pointer(rowLoss.address), .int(Int32(rows)), .pointer(accumulators.address), .pointer(counters.address),
+        ])
+        for (k, operation) in plan.operations.enumerated().reversed() {
+            let x = k == 0 ? (input ?? activations[0].address) : activations[k].address
+            let needsInput = k > 0
+            switch operation {
+            case let .linear(inputs, outputs, weight):
+                let w = parameters.offset(floats: weight)
+                try context.gemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
+                                       a: x, b: gradient, c: gradients.offset(floats: weight), beta: 0)
+                try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
+                    .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
+                    .int(Int32(rows)), .int(Int32(outputs)),
+                ])
+                if needsInput {
+                    try context.gemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
+                                           a: w, b: gradient, c: spare, beta: 0)
+                }
+            case let .layerNorm(features, gain, _):
+                let stats = statistics[k]!.address
+                try context.launch("layer_norm_backward_parameters", blocks: (features + threads - 1) / threads, [
+                    .pointer(x), .pointer(gradient), .pointer(stats), .pointer(gradients.offset(floats: gain)),
+                    .pointer(gradients.offset(floats: gain + features)), .int(Int32(rows)), .int(Int32(features)),
+                ])
+                if needsInput {
+                    try context.launch("layer_norm_backward_input", blocks: rows, [
+                        .pointer(x), .pointer(gradient), .pointer(parameters.offset(floats: gain)), .pointer(stats),
+                        .pointer(spare), .int(Int32(features)),
+                    ])
+                }
+            case let .reluDropout(features, relu, probability, dropout):
+                if needsInput {
+                    let count = rows * features
+                    try context.launch("relu_dropout_backward", blocks: max(1, ((count + 3) / 4 + threads - 1) / threads), [
+                        .pointer(x), .pointer(gradient), .pointer(spare), .int(Int32(count)), .int(relu ? 1 : 0),
+                        .float(probability), .uint(dropout.key.0), .uint(dropout.key.1), .uint(dropout.stream),
+                        .pointer(counters.address),
+                    ])
+                }
+            }
+            if needsInput { swap(&gradient, &spare) }
+        }
+    }
+
+    /// Enqueues the optimizer update over the whole flat buffer, then the
+    /// step counters' advance.
+    func enqueueOptimizerStep() throws {
+        let count = plan.parameterCount
+        let blocks = (count + KernelSource.blockSize - 1) / KernelSource.blockSize
+        switch optimizer {
+        case let .sgd(learningRate, momentum, dampening, weightDecay, nesterov):
+            try context.launch("sgd_update", blocks: blocks, [
+                .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address),
+                .int(Int32(count)), .float(Float(learningRate)), .float(Float(momentum)), .float(Float(dampening)),
+                .float(Float(weightDecay)), .int(nesterov ? 1 : 0), .pointer(counters.address),
+            ])
+        case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled):
+            try context.launch("adam_update", blocks: blocks, [
+                .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address),
+                .pointer(optimizerState.offset(floats: count)), .int(Int32(count)), .double(learningRate),
+                .double(beta1), .double(beta2), .float(Float(epsilon)), .float(Float(weightDecay)),
+                .int(decoupled ? 1 : 0), .pointer(counters.address),
+            ])
+        }
+        try context.launch("finish_step", blocks: 1, threads: 32, [.pointer(counters.address)])
+    }
+
+    /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to
+    /// the evaluation accumulators.
+    func enqueueEvaluation(rows: Int, input: CUdeviceptr, labels evaluationLabels: CUdeviceptr) throws {
+        try enqueueForward(rows: rows, mode: .evaluation, input: input)
+        try context.launch("evaluate_rows", blocks: (rows * 32 + KernelSource.blockSize - 1) / KernelSource.blockSize, [
+            .pointer(logitsBuffer.address), .pointer(evaluationLabels), .int(Int32(rows)),
+            .int(Int32(plan.outputFeatures)), .pointer(accumulators.address),
+        ])
+    }
+
+    // MARK: Host access (synchronous; for set-up, the self-test and the end of training)
+
+    func uploadParameters(_ values: [Float]) throws { try context.upload(values, to: parameters.address) }
+    func downloadParameters() throws -> [Float] {
+        try context.download(Float.self, count: parameterCount, from: parameters.address, zero: 0)
+    }
+    func downloadGradients() throws -> [Float] {
+        try context.download(Float.self, count: parameterCount, from: gradients.address, zero: 0)
+    }
+    func downloadLogits(rows: Int) throws -> [Float] {
+        try context.download(Float.self, count: rows * plan.outputFeatures, from: logitsBuffer.address, zero: 0)
+    }
+    func setCounters(stepInEpoch: UInt32, completedSteps: UInt32) throws {
+        try context.upload([stepInEpoch, completedSteps, 0, 0] as [UInt32], to: counters.address)
+    }
+    func readCounters() throws -> [UInt32] {
+        try context.download(UInt32.self, count: KernelSource.Counter.count, from: counters.address, zero: 0)
+    }
+    func resetAccumulators() throws { try context.zero(accumulators.address, bytes: accumulators.bytes) }
+    func readAccumulators() throws -> [Double] {
+        try context.download(Double.self, count: KernelSource.Accumulator.count, from: accumulators.address, zero: 0)
+    }
+}

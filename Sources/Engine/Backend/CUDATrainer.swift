@@ -1,0 +1,200 @@
+// Training on the GPU with the CPU Trainer's semantics: epochs of shuffled
+// mini-batches (the same shuffling stream, so the same batches), the partial
+// last batch kept, evaluation after each epoch, divergence detection, and
+// the same TrainingResult.
+//
+// Small batches are launch-bound, so a whole step (gather, forward, loss,
+// backward, update) is captured once as a CUDA graph, and `stepsPerGraph`
+// consecutive steps as a second graph; an epoch is then a few graph launches.
+// The data sets live on the device; per epoch the host uploads the shuffled
+// order (4 bytes per example) and reads back the loss accumulators and
+// counters once. Differences from the CPU trainer: dropout masks come from
+// Philox instead of xoshiro (statistically equivalent, not equal); a diverged
+// step is found at the end of the epoch, and the epoch's later steps have
+// run (on NaNs) before training stops; step events are not reported.
+import Foundation
+
+public struct CUDATrainingOptions: Sendable {
+    /// TF32 tensor cores in the matrix products (10-bit mantissa); off by default.
+    public var tf32: Bool
+    /// Steps captured in one CUDA graph; 1 replays one step at a time.
+    public var stepsPerGraph: Int
+    /// Synchronise after every launch to attribute faults (slow; for debugging).
+    public var synchronizeAfterLaunch: Bool
+
+    public init(tf32: Bool = false, stepsPerGraph: Int = 32, synchronizeAfterLaunch: Bool = false) {
+        self.tf32 = tf32
+        self.stepsPerGraph = max(1, stepsPerGraph)
+        self.synchronizeAfterLaunch = synchronizeAfterLaunch
+    }
+}
+
+public final class CUDATrainer {
+    public let model: Sequential
+    public let optimizer: DeviceOptimizer
+    public let options: CUDATrainingOptions
+    private let context: KernelDevice
+
+    /// The device that runs the training, for provenance lines.
+    public var device: DeviceDescription { context.device }
+
+    /// Opens the GPU (throws `CUDAUnavailable` without one) and checks that
+    /// every layer of `model` has kernels.
+    public init(model: Sequential, optimizer: DeviceOptimizer, options: CUDATrainingOptions = CUDATrainingOptions()) throws {
+        _ = try NetworkPlan(model)
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        self.context = try CUDAContext(tf32: options.tf32, synchronizeAfterLaunch: options.synchronizeAfterLaunch)
+    }
+
+    /// Trains on any kernel device, e.g. the CPU emulation in the tests.
+    init(model: Sequential, optimizer: DeviceOptimizer, options: CUDATrainingOptions = CUDATrainingOptions(), device: KernelDevice) throws {
+        _ = try NetworkPlan(model)
+        self.model = model
+        self.optimizer = optimizer
+        self.options = options
+        self.context = device
+    }
+
+    /// Trains `model` on the GPU; on return the model's parameters hold the result.
+    @discardableResult
+    public func fit(train: Dataset, test: Dataset? = nil, configuration: TrainingConfiguration,
+                    observer: ((TrainingEvent) -> Void)? = nil) throws -> TrainingResult {
+        guard configuration.learningRateSchedule == nil else {
+            throw CUDAError(call: "CUDATrainer.fit", code: -1, message: "learning-rate schedules are not supported on the CUDA backend yet")
+        }
+        guard configuration.clipNorm == nil else {
+            throw CUDAError(call: "CUDATrainer.fit", code: -1, message: "gradient clipping is not supported on the CUDA backend yet")
+        }
+        precondition(train.features == model.inputFeatures,
+                     "CUDATrainer: data has \(train.features) features, model expects \(model.inputFeatures)")
+        precondition(configuration.batchSize >= 1, "CUDATrainer: batch size must be ≥ 1, got \(configuration.batchSize)")
+        try context.makeCurrent()
+        let plan = try NetworkPlan(model)
+        let count = train.count
+        let batchSize = min(configuration.batchSize, count)
+        let fullBatch = batchSize == count
+        let epochs = configuration.scale.epochs(configuration.epochs)
+        let stepCap = [configuration.maxStepsPerEpoch, configuration.scale.maxStepsPerEpoch].compactMap { $0 }.min()
+        let stepsPerEpoch = min((count + batchSize - 1) / batchSize, stepCap ?? .max)
+        let partialRows = count % batchSize
+        // Steps of a full batch in an epoch, then possibly one partial batch.
+        let hasPartialStep = partialRows != 0 && stepsPerEpoch == (count + batchSize - 1) / batchSize
+        let fullSteps = hasPartialStep ? stepsPerEpoch - 1 : stepsPerEpoch
+        let evaluationBatch = min(configuration.evaluationBatchSize, test?.count ?? 0)
+
+        // The data sets, the order and the network, sized and checked at once.
+        let dataBytes = 4 * (count * (train.features + 2)) + 4 * ((test?.count ?? 0) * (train.features + 1))
+        let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer,
+                                      batchCapacity: max(batchSize, evaluationBatch), extraBytes: dataBytes,
+                                      requestedBatchSize: batchSize)
+        let trainInputs = try context.allocate(bytes: 4 * count * train.features)
+        let trainLabels = try context.allocate(bytes: 4 * count)
+        let order = try context.allocate(bytes: 4 * count)
+        try context.upload(train.inputs.array, to: trainInputs.address)
+        try context.upload(train.labels, to: trainLabels.address)
+        var testInputs: DeviceBuffer?, testLabels: DeviceBuffer?
+        if let test {
+            testInputs = try context.allocate(bytes: 4 * test.count * test.features)
+            testLabels = try context.allocate(bytes: 4 * test.count)
+            try context.upload(test.inputs.array, to: testInputs!.address)
+            try context.upload(test.labels, to: testLabels!.address)
+        }
+        try network.uploadParameters(model.parameterSnapshot())
+        try network.setCounters(stepInEpoch: 0, completedSteps: 0)
+
+        // One step, as a launch sequence: everything reads its batch index
+        // and step number from the device counters, so replays move on.
+        func enqueueStep(rows: Int) throws {
+            try context.launch("gather_batch", blocks: gridBlocks(for: rows * train.features), [
+                .pointer(trainInputs.address), .pointer(trainLabels.address), .pointer(order.address),
+                .pointer(network.inputBuffer.address), .pointer(network.labels.address), .int(Int32(rows)),
+                .int(Int32(train.features)), .int(Int32(batchSize)), .pointer(network.counters.address),
+            ])
+            try network.enqueueForward(rows: rows, mode: .training)
+            try network.enqueueLossAndBackward(rows: rows)
+            try network.enqueueOptimizerStep()
+        }
+        // One uncaptured forward and backward per batch shape first, so that
+        // cuBLAS picks its kernels and the driver loads them outside capture.
+        // Parameters are untouched; counters and accumulators are reset per epoch.
+        for rows in [fullSteps > 0 ? batchSize : 0, hasPartialStep ? partialRows : 0] where rows > 0 {
+            try network.enqueueForward(rows: rows, mode: .training)
+            try network.enqueueLossAndBackward(rows: rows)
+        }
+        let chunk = min(options.stepsPerGraph, max(fullSteps, 1))
+        let singleStep = fullSteps > 0 ? try context.capture { try enqueueStep(rows: batchSize) } : nil
+        let manySteps = chunk > 1 && fullSteps >= chunk
+            ? try context.capture { for _ in 0..<chunk { try enqueueStep(rows: batchSize) } } : nil
+        let partialStep = hasPartialStep ? try context.capture { try enqueueStep(rows: partialRows) } : nil
+
+        var shuffler = RandomGenerator.stream(seed: configuration.seed, 1)
+        var permutation = [Int32](0..<Int32(count))
+        if fullBatch { try context.upload(permutation, to: order.address) }
+
+        var result = TrainingResult(epochs: [], divergence: nil, batchSize: batchSize, seed: configuration.seed,
+                                    totalSteps: 0, totalSeconds: 0, scale: configuration.scale.rawValue)
+        let start = Date()
+        var globalStep = 0
+        for epoch in 1...max(epochs, 1) where epochs > 0 {
+            let epochStart = Date()
+            if !fullBatch {
+                permutation.withUnsafeMutableBufferPointer { shuffler.shuffle($0) }
+                try context.upload(permutation, to: order.address)
+            }
+            try network.setCounters(stepInEpoch: 0, completedSteps: UInt32(truncatingIfNeeded: globalStep))
+            try network.resetAccumulators()
+            var remaining = fullSteps
+            if let manySteps {
+                while remaining >= chunk { try manySteps.replay(); remaining -= chunk }
+            }
+            while remaining > 0, let singleStep { try singleStep.replay(); remaining -= 1 }
+            if let partialStep { try partialStep.replay() }
+            // The one read-back of the epoch's training: loss sum and divergence.
+            let accumulators = try network.readAccumulators()
+            let counters = try network.readCounters()
+            let firstBadStep = Int(counters[KernelSource.Counter.firstNonFiniteStep])
+            if firstBadStep > 0 {
+                globalStep += firstBadStep
+                let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep)
+                result.divergence = divergence
+                observer?(.diverged(divergence))
+                break
+            }
+            globalStep += stepsPerEpoch
+            let seen = fullSteps * batchSize + (hasPartialStep ? partialRows : 0)
+            var metrics = EpochMetrics(epoch: epoch, trainLoss: accumulators[KernelSource.Accumulator.trainingLossSum] / Double(max(seen, 1)),
+                                       testLoss: nil, testAccuracy: nil, seconds: 0, steps: stepsPerEpoch)
+            if let test, let testInputs, let testLabels {
+                let evaluation = try evaluate(network: network, count: test.count, features: test.features,
+                                              inputs: testInputs, labels: testLabels, batchSize: evaluationBatch)
+                metrics.testLoss = evaluation.loss
+                metrics.testAccuracy = evaluation.accuracy
+            }
+            metrics.seconds = Date().timeIntervalSince(epochStart)
+            result.epochs.append(metrics)
+            observer?(.epochEnded(metrics))
+        }
+        try model.loadParameters(try network.downloadParameters())
+        result.totalSteps = globalStep
+        result.totalSeconds = Date().timeIntervalSince(start)
+        return result
+    }
+
+    /// Mean cross-entropy and accuracy on device-resident data, read back once.
+    private func evaluate(network: CUDANetwork, count: Int, features: Int, inputs: DeviceBuffer, labels: DeviceBuffer,
+                          batchSize: Int) throws -> (loss: Double, accuracy: Double) {
+        try context.zero(network.accumulators.address + 8, bytes: 16)  // the two evaluation accumulators
+        var first = 0
+        while first < count {
+            let rows = min(batchSize, count - first)
+            try network.enqueueEvaluation(rows: rows, input: inputs.offset(floats: first * features),
+                                          labels: labels.offset(floats: first))
+            first += rows
+        }
+        let accumulators = try network.readAccumulators()
+        return (accumulators[KernelSource.Accumulator.evaluationLossSum] / Double(count),
+                accumulators[KernelSource.Accumulator.evaluationCorrect] / Double(count))
+    }
+}

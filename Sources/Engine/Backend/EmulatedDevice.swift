@@ -1,0 +1,185 @@
+// A KernelDevice on the CPU: host memory stands in for device memory, each
+// kernel launch runs the kernel's twin with the launch's own arguments, and
+// products go to OpenBLAS in column-major order with cuBLAS's arguments.
+// Capture records launches (arguments frozen, as in a CUDA graph) and replay
+// re-runs them. It checks the CUDA network's and trainer's launch sequences,
+// offsets, step counters and graph use here; not the kernels' CUDA C (see the
+// kernel emulator test) nor the driver (that needs a GPU).
+import CBLAS
+
+final class EmulatedDevice: KernelDevice {
+    let device = DeviceDescription(name: "CPU emulation of the CUDA kernels", computeCapability: (0, 0),
+                                   totalMemoryBytes: 0, multiprocessors: 0, driverVersion: 0)
+    /// What memoryInfo reports as free; lower it to provoke DeviceOutOfMemory.
+    var freeBytes: Int
+    private(set) var launches = 0
+    private var recording: [() throws -> Void]?
+
+    init(freeBytes: Int = 8 << 30) { self.freeBytes = freeBytes }
+
+    func makeCurrent() throws {}
+
+    func allocate(bytes: Int) throws -> DeviceBuffer {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 4), alignment: 64)
+        memory.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(bytes, 4))  // NaN-filled, as garbage would be
+        return DeviceBuffer(address: CUdeviceptr(UInt(bitPattern: memory)), bytes: bytes) { memory.deallocate() }
+    }
+
+    func memoryInfo() throws -> (free: Int, total: Int) { (freeBytes, freeBytes) }
+
+    func upload<T>(_ values: [T], to address: CUdeviceptr) throws {
+        guard recording == nil else { throw CUDAError(call: "upload", code: -1, message: "copy during capture") }
+        values.withUnsafeBytes { UnsafeMutableRawPointer(bitPattern: UInt(address))!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+    }
+
+    func download<T>(_ type: T.Type, count: Int, from address: CUdeviceptr, zero: T) throws -> [T] {
+        guard recording == nil else { throw CUDAError(call: "download", code: -1, message: "copy during capture") }
+        return Array(UnsafeBufferPointer(start: UnsafePointer<T>(bitPattern: UInt(address)), count: count))
+    }
+
+    func zero(_ address: CUdeviceptr, bytes: Int) throws {
+        try enqueue { UnsafeMutableRawPointer(bitPattern: UInt(address))!.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+    }
+
+    func gemm(_ call: GemmCall, a: CUdeviceptr, b: CUdeviceptr, c: CUdeviceptr, beta: Float) throws {
+        try enqueue {
+            cblas_sgemm(CblasColMajor, call.transposeA == .none ? CblasNoTrans : CblasTrans,
+                        call.transposeB == .none ? CblasNoTrans : CblasTrans,
+                        Int32(call.m), Int32(call.n), Int32(call.k), 1,
+                        floats(a), Int32(call.lda), floats(b), Int32(call.ldb), beta, floats(c), Int32(call.ldc))
+        }
+    }
+
+    func capture(_ body: () throws -> Void) throws -> ReplayableWork {
+        recording = []
+        defer { recording = nil }
+        try body()
+        return RecordedWork(steps: recording ?? [])
+    }
+
+    private final class RecordedWork: ReplayableWork {
+        let steps: [() throws -> Void]
+        init(steps: [() throws -> Void]) { self.steps = steps }
+        func replay() throws { for step in steps { try step() } }
+    }
+
+    private func enqueue(_ work: @escaping () throws -> Void) throws {
+        if recording != nil { recording!.append(work) } else { try work() }
+    }
+
+    // MARK: Kernels, by name, with the CUDA signatures' argument order
+
+    func launch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
+        guard KernelSource.kernelNames.contains(name) else {
+            throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
+        }
+        launches += 1
+        let arguments = arguments
+        try enqueue { try Self.run(name, blocks: blocks, arguments) }
+    }
+
+    private static func run(_ name: String, blocks: Int, _ a: [KernelArgument]) throws {
+        switch name {
+        case "gather_batch":
+            let counters = uints(a[8])
+            KernelTwins.gatherBatch(data: floats(a[0]), labels: ints(a[1]), order: ints(a[2]), batch: floats(a[3]),
+                                    batchLabels: ints(a[4]), rows: int(a[5]), features: int(a[6]), batchSize: int(a[7]),
+                                    stepInEpoch: Int(counters[KernelSource.Counter.stepInEpoch]))
+        case "fill_rows_with_bias":
+            KernelTwins.fillRowsWithBias(floats(a[0]), bias: floats(a[1]), rows: int(a[2]), columns: int(a[3]))
+        case "column_sums":
+            KernelTwins.columnSums(floats(a[0]), into: floats(a[1]), rows: int(a[2]), columns: int(a[3]))
+        case "layer_norm_forward":
+            KernelTwins.layerNormForward(x: floats(a[0]), gain: floats(a[1]), shift: floats(a[2]), y: floats(a[3]),
+                                         statistics: floats(a[4]), rows: blocks, features: int(a[5]), epsilon: float(a[6]))
+        case "layer_norm_backward_input":
+            KernelTwins.layerNormBackwardInput(x: floats(a[0]), dy: floats(a[1]), gain: floats(a[2]), statistics: floats(a[3]),
+                                               dx: floats(a[4]), rows: blocks, features: int(a[5]))
+        case "layer_norm_backward_parameters":
+            KernelTwins.layerNormBackwardParameters(x: floats(a[0]), dy: floats(a[1]), statistics: floats(a[2]),
+                                                    gainGradient: floats(a[3]), shiftGradient: floats(a[4]),
+                                                    rows: int(a[5]), features: int(a[6]))
+        case "relu_dropout_forward", "relu_dropout_backward":
+            let forward = name == "relu_dropout_forward"
+            let offset = forward ? 0 : 1  // backward has dy before dx
+            let stream = DropoutStream(key: (uint(a[5 + offset]), uint(a[6 + offset])), stream: uint(a[7 + offset]))
+            let step = uints(a[8 + offset])[KernelSource.Counter.completedSteps]
+            if forward {
+                KernelTwins.reluDropoutForward(x: floats(a[0]), y: floats(a[1]), count: int(a[2]), relu: int(a[3]) != 0,
+                                               probability: float(a[4]), dropout: stream, step: step)
+            } else {
+                KernelTwins.reluDropoutBackward(x: floats(a[0]), dy: floats(a[1]), dx: floats(a[2]), count: int(a[3]),
+                                                relu: int(a[4]) != 0, probability: float(a[5]), dropout: stream, step: step)
+            }
+        case "softmax_cross_entropy":
+            KernelTwins.softmaxCrossEntropy(logits: floats(a[0]), labels: ints(a[1]), dLogits: floats(a[2]), rowLoss: floats(a[3]),
+                                            rows: int(a[4]), classes: int(a[5]), inverseBatch: float(a[6]))
+        case "accumulate_training_loss":
+            let total = KernelTwins.trainingLossSum(rowLoss: floats(a[0]), rows: int(a[1]))
+            let accumulators = doubles(a[2]), counters = uints(a[3])
+            accumulators[KernelSource.Accumulator.trainingLossSum] += total
+            if !total.isFinite && counters[KernelSource.Counter.firstNonFiniteStep] == 0 {
+                counters[KernelSource.Counter.firstNonFiniteStep] = counters[KernelSource.Counter.stepInEpoch] + 1
+            }
+        case "evaluate_rows":
+            let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))
+            let accumulators = doubles(a[4])
+            accumulators[KernelSource.Accumulator.evaluationLossSum] += result.lossSum
+            accumulators[KernelSource.Accumulator.evaluationCorrect] += Double(result.correct)
+        case "finish_step":
+            let counters = uints(a[0])
+            counters[KernelSource.Counter.stepInEpoch] += 1
+            counters[KernelSource.Counter.completedSteps] += 1
+        case "sgd_update":
+            let count = int(a[3])
+            let optimizer = DeviceOptimizer.sgd(learningRate: Double(float(a[4])), momentum: Double(float(a[5])),
+                                                dampening: Double(float(a[6])), weightDecay: Double(float(a[7])), nesterov: int(a[8]) != 0)
+            try update(optimizer, parameters: floats(a[0]), gradients: floats(a[1]), state: [floats(a[2])], count: count,
+                       completedSteps: uints(a[9])[KernelSource.Counter.completedSteps])
+        case "adam_update":
+            let count = int(a[4])
+            let optimizer = DeviceOptimizer.adam(learningRate: double(a[5]), beta1: double(a[6]), beta2: double(a[7]),
+                                                 epsilon: Double(float(a[8])), weightDecay: Double(float(a[9])), decoupled: int(a[10]) != 0)
+            try update(optimizer, parameters: floats(a[0]), gradients: floats(a[1]), state: [floats(a[2]), floats(a[3])],
+                       count: count, completedSteps: uints(a[11])[KernelSource.Counter.completedSteps])
+        default:
+            throw CUDAError(call: "launch(\(name))", code: -1, message: "the emulator has no twin for this kernel")
+        }
+    }
+
+    /// Runs the optimizer twin over device-resident state buffers.
+    private static func update(_ optimizer: DeviceOptimizer, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>,
+                               state buffers: [UnsafeMutablePointer<Float>], count: Int, completedSteps: UInt32) throws {
+        var state = buffers.prefix(optimizer.stateBuffers).map { Array(UnsafeBufferPointer(start: $0, count: count)) }
+        optimizer.twinStep(parameters: UnsafeMutableBufferPointer(start: parameters, count: count),
+                           gradients: UnsafeBufferPointer(start: gradients, count: count), state: &state, completedSteps: completedSteps)
+        for (buffer, values) in zip(buffers, state) { values.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: count) } }
+    }
+}
+
+// Argument decoding; a wrong kind is a wiring error in the caller, so it stops.
+private func floats(_ address: CUdeviceptr) -> UnsafeMutablePointer<Float> { UnsafeMutablePointer(bitPattern: UInt(address))! }
+private func floats(_ argument: KernelArgument) -> UnsafeMutablePointer<Float> { floats(address(argument)) }
+private func ints(_ argument: KernelArgument) -> UnsafeMutablePointer<Int32> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }
+private func uints(_ argument: KernelArgument) -> UnsafeMutablePointer<UInt32> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }
+private func doubles(_ argument: KernelArgument) -> UnsafeMutablePointer<Double> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }
+private func address(_ argument: KernelArgument) -> CUdeviceptr {
+    guard case .pointer(let value) = argument else { preconditionFailure("emulated launch: expected a pointer, got \(argument)") }
+    return value
+}
+private func int(_ argument: KernelArgument) -> Int {
+    guard case .int(let value) = argument else { preconditionFailure("emulated launch: expected an int, got \(argument)") }
+    return Int(value)
+}
+private func uint(_ argument: KernelArgument) -> UInt32 {
+    guard case .uint(let value) = argument else { preconditionFailure("emulated launch: expected a u32, got \(argument)") }
+    return value
+}
+private func float(_ argument: KernelArgument) -> Float {
+    guard case .float(let value) = argument else { preconditionFailure("emulated launch: expected a float, got \(argument)") }
+    return value
+}
+private func double(_ argument: KernelArgument) -> Double {
+    guard case .double(let value) = argument else { preconditionFailure("emulated launch: expected a double, got \(argument)") }
+    return value
+}

@@ -1,0 +1,206 @@
+// CPU twins of the CUDA kernels (Kernels/KernelSource.swift): each function
+// computes what its kernel computes, in the same order of operations, so that
+// the twin can be checked here against the engine's layers and, on a GPU,
+// the kernel against the twin. Reductions follow the kernels' thread layout:
+// per-thread strided partial sums, then a butterfly over each warp and over
+// the warp totals. (NVRTC compiles with --fmad=false so that no multiply-add
+// is contracted on the GPU either.)
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum KernelTwins {
+    static let blockSize = KernelSource.blockSize
+
+    // MARK: Reductions
+
+    /// The butterfly of warp_sum over 32 lanes; every lane ends equal, lane 0 is returned.
+    static func warpSum(_ lanes: [Float]) -> Float {
+        var values = lanes
+        var offset = 16
+        while offset > 0 {
+            values = (0..<32).map { values[$0] + values[$0 ^ offset] }
+            offset >>= 1
+        }
+        return values[0]
+    }
+
+    /// block_sum: `partial(t)` is thread t's value, for t in 0..<blockSize.
+    static func blockSum(_ partial: (Int) -> Float) -> Float {
+        let warps = blockSize / 32
+        let warpTotals = (0..<warps).map { warp in warpSum((0..<32).map { partial(warp * 32 + $0) }) }
+        return warpSum((0..<32).map { $0 < warps ? warpTotals[$0] : 0 })
+    }
+
+    /// Thread t's strided sum of `term(i)` over i = t, t + blockSize, … < count.
+    static func stridedPartials(count: Int, _ term: (Int) -> Float) -> [Float] {
+        (0..<blockSize).map { thread in
+            var sum: Float = 0
+            var i = thread
+            while i < count { sum += term(i); i += blockSize }
+            return sum
+        }
+    }
+
+    // MARK: Data and Linear
+
+    /// gather_batch: rows order[first ..< first + rows] into the batch.
+    public static func gatherBatch(data: UnsafePointer<Float>, labels: UnsafePointer<Int32>, order: UnsafePointer<Int32>,
+                                   batch: UnsafeMutablePointer<Float>, batchLabels: UnsafeMutablePointer<Int32>,
+                                   rows: Int, features: Int, batchSize: Int, stepInEpoch: Int) {
+        let first = stepInEpoch * batchSize
+        for row in 0..<rows {
+            let source = Int(order[first + row])
+            (batch + row * features).update(from: data + source * features, count: features)
+            batchLabels[row] = labels[source]
+        }
+    }
+
+    /// fill_rows_with_bias.
+    public static func fillRowsWithBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int) {
+        for row in 0..<rows { (y + row * columns).update(from: bias, count: columns) }
+    }
+
+    /// column_sums, rows in order.
+    public static func columnSums(_ matrix: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for column in 0..<columns {
+            var sum: Float = 0
+            for row in 0..<rows { sum += matrix[row * columns + column] }
+            sums[column] = sum
+        }
+    }
+
+    // MARK: LayerNorm
+
+    /// layer_norm_forward, one row at a time; statistics holds (μ, 1/σ) per row.
+    public static func layerNormForward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                        y: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Float>,
+                                        rows: Int, features n: Int, epsilon: Float) {
+        for row in 0..<rows {
+            let input = x + row * n, output = y + row * n
+            let sums = stridedPartials(count: n) { input[$0] }
+            let mean = blockSum { sums[$0] } / Float(n)
+            let squares = stridedPartials(count: n) { let d = input[$0] - mean; return d * d }
+            let variance = blockSum { squares[$0] } / Float(n)
+            let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+            for i in 0..<n { output[i] = (input[i] - mean) * inverseDeviation * gain[i] + shift[i] }
+            statistics[2 * row] = mean
+            statistics[2 * row + 1] = inverseDeviation
+        }
+    }
+
+    /// layer_norm_backward_input.
+    public static func layerNormBackwardInput(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
+                                              statistics: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                              rows: Int, features n: Int) {
+        for row in 0..<rows {
+            let input = x + row * n, outputGradient = dy + row * n
+            let mean = statistics[2 * row], inverseDeviation = statistics[2 * row + 1]
+            let sumG = stridedPartials(count: n) { outputGradient[$0] * gain[$0] }
+            let sumGX = stridedPartials(count: n) { i in
+                (outputGradient[i] * gain[i]) * ((input[i] - mean) * inverseDeviation)
+            }
+            let meanG = blockSum { sumG[$0] } / Float(n)
+            let meanGX = blockSum { sumGX[$0] } / Float(n)
+            for i in 0..<n {
+                let normalized = (input[i] - mean) * inverseDeviation
+                dx[row * n + i] = (outputGradient[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation
+            }
+        }
+    }
+
+    /// layer_norm_backward_parameters: dγ and dβ summed over rows in order.
+    public static func layerNormBackwardParameters(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
+                                                   gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
+                                                   rows: Int, features n: Int) {
+        for feature in 0..<n {
+            var gain: Float = 0, shift: Float = 0
+            for row in 0..<rows {
+                let i = row * n + feature
+                let normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1]
+                gain += dy[i] * normalized
+                shift += dy[i]
+            }
+            gainGradient[feature] = gain
+            shiftGradient[feature] = shift
+        }
+    }
+
+    // MARK: ReLU and dropout
+
+    /// relu_dropout_forward: y = relu(x)·mask (either part optional).
+    public static func reluDropoutForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, relu: Bool,
+                                          probability: Float, dropout: DropoutStream, step: UInt32) {
+        for i in 0..<count {
+            var value = x[i]
+            if relu { value = value > 0 ? value : 0 }
+            if probability > 0 { value *= dropout.multiplier(index: i, step: step, probability: probability) }
+            y[i] = value
+        }
+    }
+
+    /// relu_dropout_backward: dx = dy·mask·[x > 0].
+    public static func reluDropoutBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                           count: Int, relu: Bool, probability: Float, dropout: DropoutStream, step: UInt32) {
+        for i in 0..<count {
+            var gradient = dy[i]
+            if probability > 0 { gradient *= dropout.multiplier(index: i, step: step, probability: probability) }
+            if relu && !(x[i] > 0) { gradient = 0 }
+            dx[i] = gradient
+        }
+    }
+
+    // MARK: Softmax cross-entropy
+
+    /// softmax_cross_entropy: per-row losses and dLogits = (softmax − onehot)/rows.
+    public static func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
+                                           dLogits: UnsafeMutablePointer<Float>, rowLoss: UnsafeMutablePointer<Float>,
+                                           rows: Int, classes: Int, inverseBatch: Float) {
+        for row in 0..<rows {
+            let z = logits + row * classes, g = dLogits + row * classes
+            var maximum = -Float.infinity
+            for c in 0..<classes { maximum = max(maximum, z[c]) }
+            var lanes = [Float](repeating: 0, count: 32)
+            for c in 0..<classes { let e = expf(z[c] - maximum); g[c] = e; lanes[c % 32] += e }
+            let sum = warpSum(lanes)
+            let label = Int(labels[row])
+            let scale = inverseBatch / sum
+            for c in 0..<classes { g[c] = g[c] * scale - (c == label ? inverseBatch : 0) }
+            rowLoss[row] = logf(sum) - (z[label] - maximum)
+        }
+    }
+
+    /// accumulate_training_loss: the batch's loss sum (a tree over 256 double
+    /// partials), and whether it was finite.
+    public static func trainingLossSum(rowLoss: UnsafePointer<Float>, rows: Int) -> Double {
+        var partial = (0..<blockSize).map { thread -> Double in
+            var sum = 0.0
+            var r = thread
+            while r < rows { sum += Double(rowLoss[r]); r += blockSize }
+            return sum
+        }
+        var width = blockSize / 2
+        while width > 0 {
+            for t in 0..<width { partial[t] += partial[t + width] }
+            width >>= 1
+        }
+        return partial[0]
+    }
+
+    /// evaluate_rows: summed loss and the count of rows whose first largest logit is the label.
+    public static func evaluateRows(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>, rows: Int,
+                                    classes: Int) -> (lossSum: Double, correct: Int) {
+        var lossSum = 0.0, correct = 0
+        for row in 0..<rows {
+            let z = logits + row * classes
+            var maximum = -Float.infinity, best = classes
+            for c in 0..<classes where z[c] > maximum { maximum = z[c]; best = c }
+            var lanes = [Float](repeating: 0, count: 32)
+            for c in 0..<classes { lanes[c % 32] += expf(z[c] - maximum) }
+            let label = Int(labels[row])
+            lossSum += Double(logf(warpSum(lanes)) - (z[label] - maximum))
+            if best == label { correct += 1 }
+        }
+        return (lossSum, correct)
+    }
+}

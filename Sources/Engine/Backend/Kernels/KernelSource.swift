@@ -1,0 +1,405 @@
+// The CUDA C source of every kernel the backend launches, compiled at run
+// time by NVRTC for the device's compute capability (see KernelCompiler).
+//
+// The source is a Swift string literal rather than a .cu resource so that a
+// statically linked `tn` carries it with no Bundle lookup. Each kernel has a
+// CPU twin in KernelTwins.swift that computes the same thing in the same
+// order; the self-test compares the two on a GPU.
+//
+// Conventions: row-major matrices; one block per row for row reductions
+// (LayerNorm), one warp per row for the narrow softmax; one thread per
+// column for reductions over rows (bias and LayerNorm parameter gradients),
+// which sums rows in order, so gradients are deterministic (no atomics).
+// Step counters live in device memory so that a captured CUDA graph replays
+// with the right batch, dropout stream and Adam step without host updates.
+
+enum KernelSource {
+    /// Threads per block for every kernel; block_sum assumes a multiple of 32.
+    static let blockSize = 256
+
+    /// Indices into the device's UInt32 counter array.
+    enum Counter {
+        /// The batch index within the epoch of the step being run.
+        static let stepInEpoch = 0
+        /// Optimizer steps completed since training began (Adam's t − 1, dropout's stream).
+        static let completedSteps = 1
+        /// The first step of this epoch, from 1, whose loss was not finite; 0 if none.
+        static let firstNonFiniteStep = 2
+        static let count = 4
+    }
+
+    /// Indices into the device's Double accumulator array, read once per epoch.
+    enum Accumulator {
+        static let trainingLossSum = 0
+        static let evaluationLossSum = 1
+        static let evaluationCorrect = 2
+        static let count = 4
+    }
+
+    static let kernelNames = [
+        "gather_batch", "fill_rows_with_bias", "column_sums",
+        "layer_norm_forward", "layer_norm_backward_input", "layer_norm_backward_parameters",
+        "relu_dropout_forward", "relu_dropout_backward",
+        "softmax_cross_entropy", "accumulate_training_loss", "evaluate_rows", "finish_step",
+        "sgd_update", "adam_update",
+    ]
+
+    static let source = #"""
+// Teaching Networks: CUDA kernels (compiled by NVRTC; no headers needed).
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define COUNTER_STEP_IN_EPOCH 0
+#define COUNTER_COMPLETED_STEPS 1
+#define COUNTER_FIRST_NON_FINITE 2
+#define ACCUMULATOR_TRAINING_LOSS 0
+#define ACCUMULATOR_EVALUATION_LOSS 1
+#define ACCUMULATOR_EVALUATION_CORRECT 2
+// No <math.h> under NVRTC: −∞ by its bit pattern, and a finiteness test
+// that needs no library (x − x is 0 for finite x, NaN otherwise).
+#define NEGATIVE_INFINITY __int_as_float(0xff800000u)
+__device__ __forceinline__ bool is_finite(double x) { return (x - x) == 0.0; }
+
+// ---- Reductions -------------------------------------------------------------
+
+// Butterfly sum over a warp: every lane ends with the same total, since
+// a + b == b + a exactly in IEEE arithmetic.
+__device__ __forceinline__ float warp_sum(float value) {
+    for (int offset = 16; offset > 0; offset >>= 1)
+        value += __shfl_xor_sync(0xffffffffu, value, offset);
+    return value;
+}
+
+__device__ __forceinline__ float warp_max(float value) {
+    for (int offset = 16; offset > 0; offset >>= 1)
+        value = fmaxf(value, __shfl_xor_sync(0xffffffffu, value, offset));
+    return value;
+}
+
+// Sum over the block: per-warp butterflies, then every warp sums the warp
+// totals (zero-padded to 32) the same way. The leading barrier lets the
+// scratch space be reused by consecutive calls.
+__device__ float block_sum(float value, float* scratch) {
+    value = warp_sum(value);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) scratch[warp] = value;
+    __syncthreads();
+    float total = lane < (int)(blockDim.x >> 5) ? scratch[lane] : 0.0f;
+    return warp_sum(total);
+}
+
+// ---- Philox-4x32-10 (Salmon et al., SC'11), counter-based ---------------------
+
+__device__ __forceinline__ uint4 philox_round(uint4 counter, uint2 key) {
+    const u64 product0 = (u64)0xD2511F53u * counter.x;
+    const u64 product1 = (u64)0xCD9E8D57u * counter.z;
+    const u32 high0 = (u32)(product0 >> 32), low0 = (u32)product0;
+    const u32 high1 = (u32)(product1 >> 32), low1 = (u32)product1;
+    return make_uint4(high1 ^ counter.y ^ key.x, low1, high0 ^ counter.w ^ key.y, low0);
+}
+
+__device__ uint4 philox4x32_10(uint4 counter, uint2 key) {
+    counter = philox_round(counter, key);
+    for (int round = 1; round < 10; ++round) {
+        key.x += 0x9E3779B9u;
+        key.y += 0xBB67AE85u;
+        counter = philox_round(counter, key);
+    }
+    return counter;
+}
+
+__device__ __forceinline__ u32 philox_word(uint4 bits, int lane) {
+    return lane == 0 ? bits.x : lane == 1 ? bits.y : lane == 2 ? bits.z : bits.w;
+}
+
+// ---- Data -----------------------------------------------------------------------
+
+// Copies the rows order[first ..< first + rows] of the device-resident data
+// set into the batch, with first = stepInEpoch * batchSize.
+extern "C" __global__ void gather_batch(const float* data, const int* labels, const int* order,
+                                        float* batch, int* batchLabels, int rows, int features,
+                                        int batchSize, const u32* counters) {
+    const long long first = (long long)counters[COUNTER_STEP_IN_EPOCH] * batchSize;
+    const long long total = (long long)rows * features;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x) {
+        const int row = (int)(i / features), feature = (int)(i % features);
+        const int source = order[first + row];
+        batch[i] = data[(long long)source * features + feature];
+        if (feature == 0) batchLabels[row] = labels[source];
+    }
+}
+
+// ---- Linear: the products go through cuBLAS; these are the bias parts ----------
+
+// y[r, c] = bias[c], before the product accumulates into y with beta = 1.
+extern "C" __global__ void fill_rows_with_bias(float* y, const float* bias, int rows, int columns) {
+    const long long total = (long long)rows * columns;
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+         i += (long long)gridDim.x * blockDim.x)
+        y[i] = bias[i % columns];
+}
+
+// sums[c] = Σ_r matrix[r, c], rows in order.
+extern "C" __global__ void column_sums(const float* matrix, float* sums, int rows, int columns) {
+    const int column = blockIdx.x * blockDim.x + threadIdx.x;
+    if (column >= columns) return;
+    float sum = 0.0f;
+    for (int row = 0; row < rows; ++row) sum += matrix[(long long)row * columns + column];
+    sums[column] = sum;
+}
+
+// ---- LayerNorm --------------------------------------------------------------------
+
+// One block per row: mean, then the mean squared deviation (two passes, as
+// the CPU layer does), y = (x − μ)/σ · γ + β; keeps μ and 1/σ for backward.
+extern "C" __global__ void layer_norm_forward(const float* x, const float* gain, const float* shift,
+                                              float* y, float* statistics, int features, float epsilon) {
+    __shared__ float scratch[32];
+    const long long row = blockIdx.x;
+    const float* input = x + row * features;
+    float* output = y + row * features;
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += input[i];
+    const float mean = block_sum(sum, scratch) / (float)features;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float deviation = input[i] - mean;
+        squares += deviation * deviation;
+    }
+    const float variance = block_sum(squares, scratch) / (float)features;
+    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
+    for (int i = threadIdx.x; i < features; i += blockDim.x)
+        output[i] = (input[i] - mean) * inverseDeviation * gain[i] + shift[i];
+    if (threadIdx.x == 0) {
+        statistics[2 * row] = mean;
+        statistics[2 * row + 1] = inverseDeviation;
+    }
+}
+
+// One block per row: with x̂ = (x − μ)/σ and g = dy·γ,
+// dx = (g − mean(g) − x̂·mean(g·x̂)) / σ.
+extern "C" __global__ void layer_norm_backward_input(const float* x, const float* dy, const float* gain,
+                                                     const float* statistics, float* dx, int features) {
+    __shared__ float scratch[32];
+    const long long row = blockIdx.x;
+    const float* input = x + row * features;
+    const float* outputGradient = dy + row * features;
+    const float mean = statistics[2 * row], inverseDeviation = statistics[2 * row + 1];
+    float sumG = 0.0f, sumGX = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (input[i] - mean) * inverseDeviation;
+        const float g = outputGradient[i] * gain[i];
+        sumG += g;
+        sumGX += g * normalized;
+    }
+    const float meanG = block_sum(sumG, scratch) / (float)features;
+    const float meanGX = block_sum(sumGX, scratch) / (float)features;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (input[i] - mean) * inverseDeviation;
+        dx[row * features + i] = (outputGradient[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
+    }
+}
+
+// One thread per feature: dγ = Σ_r dy·x̂ and dβ = Σ_r dy, rows in order.
+extern "C" __global__ void layer_norm_backward_parameters(const float* x, const float* dy, const float* statistics,
+                                                          float* gainGradient, float* shiftGradient,
+                                                          int rows, int features) {
+    const int feature = blockIdx.x * blockDim.x + threadIdx.x;
+    if (feature >= features) return;
+    float gain = 0.0f, shift = 0.0f;
+    for (int row = 0; row < rows; ++row) {
+        const long long i = (long long)row * features + feature;
+        const float normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1];
+        gain += dy[i] * normalized;
+        shift += dy[i];
+    }
+    gainGradient[feature] = gain;
+    shiftGradient[feature] = shift;
+}
+
+// ---- ReLU and inverted dropout, fused ------------------------------------------
+
+// Element i's keep decision uses word i % 4 of Philox(counter = (i / 4, 0,
+// stream, completedSteps), key = seed): the same mask is recomputed in
+// backward instead of stored, and any step's mask can be regenerated.
+__device__ __forceinline__ float dropout_multiplier(uint4 bits, int lane, float probability, float scale) {
+    const float uniform = (float)(philox_word(bits, lane) >> 8) * (1.0f / 16777216.0f);
+    return uniform >= probability ? scale : 0.0f;
+}
+
+extern "C" __global__ void relu_dropout_forward(const float* x, float* y, int count, int relu, float probability,
+                                                u32 seedLow, u32 seedHigh, u32 stream, const u32* counters) {
+    const int quad = blockIdx.x * blockDim.x + threadIdx.x;
+    const int first = 4 * quad;
+    if (first >= count) return;
+    const float scale = 1.0f / (1.0f - probability);
+    uint4 bits = make_uint4(0, 0, 0, 0);
+    if (probability > 0.0f)
+        bits = philox4x32_10(make_uint4((u32)quad, 0u, stream, counters[COUNTER_COMPLETED_STEPS]),
+                             make_uint2(seedLow, seedHigh));
+    for (int lane = 0; lane < 4 && first + lane < count; ++lane) {
+        float value = x[first + lane];
+        if (relu) value = value > 0.0f ? value : 0.0f;
+        if (probability > 0.0f) value *= dropout_multiplier(bits, lane, probability, scale);
+        y[first + lane] = value;
+    }
+}
+
+// dx = dy · mask · [x > 0 when relu]; x is the forward input.
+extern "C" __global__ void relu_dropout_backward(const float* x, const float* dy, float* dx, int count, int relu,
+                                                 float probability, u32 seedLow, u32 seedHigh, u32 stream,
+                                                 const u32* counters) {
+    const int quad = blockIdx.x * blockDim.x + threadIdx.x;
+    const int first = 4 * quad;
+    if (first >= count) return;
+    const float scale = 1.0f / (1.0f - probability);
+    uint4 bits = make_uint4(0, 0, 0, 0);
+    if (probability > 0.0f)
+        bits = philox4x32_10(make_uint4((u32)quad, 0u, stream, counters[COUNTER_COMPLETED_STEPS]),
+                             make_uint2(seedLow, seedHigh));
+    for (int lane = 0; lane < 4 && first + lane < count; ++lane) {
+        float gradient = dy[first + lane];
+        if (probability > 0.0f) gradient *= dropout_multiplier(bits, lane, probability, scale);
+        if (relu && !(x[first + lane] > 0.0f)) gradient = 0.0f;
+        dx[first + lane] = gradient;
+    }
+}
+
+// ---- Softmax cross-entropy, forward and backward fused -------------------------
+
+// One warp per row: loss_r = log Σ exp(z − max) − (z_label − max), and
+// dz = (softmax − onehot) / rows, as SoftmaxCrossEntropy computes them.
+extern "C" __global__ void softmax_cross_entropy(const float* logits, const int* labels, float* dLogits,
+                                                 float* rowLoss, int rows, int classes, float inverseBatch) {
+    const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (row >= rows) return;  // whole warps leave together
+    const float* z = logits + (long long)row * classes;
+    float* g = dLogits + (long long)row * classes;
+    float maximum = NEGATIVE_INFINITY;
+    for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, z[c]);
+    maximum = warp_max(maximum);
+    float sum = 0.0f;
+    for (int c = lane; c < classes; c += 32) {
+        const float e = expf(z[c] - maximum);
+        g[c] = e;
+        sum += e;
+    }
+    sum = warp_sum(sum);
+    const int label = labels[row];
+    const float scale = inverseBatch / sum;
+    for (int c = lane; c < classes; c += 32) g[c] = g[c] * scale - (c == label ? inverseBatch : 0.0f);
+    if (lane == 0) rowLoss[row] = logf(sum) - (z[label] - maximum);
+}
+
+// One block: sums the batch's row losses in double, in a fixed order, adds the
+// sum to the epoch's accumulator, and records the first step whose loss was
+// not finite (the CPU trainer's divergence check, read once per epoch).
+extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int rows, double* accumulators,
+                                                    u32* counters) {
+    __shared__ double partial[256];
+    double sum = 0.0;
+    for (int r = threadIdx.x; r < rows; r += blockDim.x) sum += (double)rowLoss[r];
+    partial[threadIdx.x] = sum;
+    __syncthreads();
+    for (int width = blockDim.x / 2; width > 0; width >>= 1) {
+        if ((int)threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        const double total = partial[0];
+        accumulators[ACCUMULATOR_TRAINING_LOSS] += total;
+        if (!is_finite(total) && counters[COUNTER_FIRST_NON_FINITE] == 0)
+            counters[COUNTER_FIRST_NON_FINITE] = counters[COUNTER_STEP_IN_EPOCH] + 1;
+    }
+}
+
+// Evaluation, one warp per row: the loss as above and whether the first
+// largest logit is the label; summed into the accumulators with atomics,
+// whose order does not matter to within the reported precision.
+extern "C" __global__ void evaluate_rows(const float* logits, const int* labels, int rows, int classes,
+                                         double* accumulators) {
+    const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    const float* z = logits + (long long)row * classes;
+    float maximum = NEGATIVE_INFINITY;
+    int best = classes;
+    for (int c = lane; c < classes; c += 32)
+        if (z[c] > maximum) { maximum = z[c]; best = c; }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        const float otherMaximum = __shfl_xor_sync(0xffffffffu, maximum, offset);
+        const int otherBest = __shfl_xor_sync(0xffffffffu, best, offset);
+        if (otherMaximum > maximum || (otherMaximum == maximum && otherBest < best)) {
+            maximum = otherMaximum;
+            best = otherBest;
+        }
+    }
+    float sum = 0.0f;
+    for (int c = lane; c < classes; c += 32) sum += expf(z[c] - maximum);
+    sum = warp_sum(sum);
+    if (lane == 0) {
+        const int label = labels[row];
+        atomicAdd(&accumulators[ACCUMULATOR_EVALUATION_LOSS], (double)(logf(sum) - (z[label] - maximum)));
+        if (best == label) atomicAdd(&accumulators[ACCUMULATOR_EVALUATION_CORRECT], 1.0);
+    }
+}
+
+// The last node of a step: the next step takes the next batch.
+extern "C" __global__ void finish_step(u32* counters) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) {
+        counters[COUNTER_STEP_IN_EPOCH] += 1;
+        counters[COUNTER_COMPLETED_STEPS] += 1;
+    }
+}
+
+// ---- Optimizers: one launch over the whole flat parameter buffer ---------------
+
+// torch.optim.SGD: g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g;
+// g ← g + μb (Nesterov) or b; θ ← θ − ηg.
+extern "C" __global__ void sgd_update(float* parameters, const float* gradients, float* momentumBuffer, int count,
+                                      float learningRate, float momentum, float dampening, float weightDecay,
+                                      int nesterov, const u32* counters) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    float gradient = gradients[i];
+    if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameters[i];
+    if (momentum != 0.0f) {
+        float buffer = gradient;
+        if (counters[COUNTER_COMPLETED_STEPS] > 0)
+            buffer = momentum * momentumBuffer[i] + (1.0f - dampening) * gradient;
+        momentumBuffer[i] = buffer;
+        gradient = nesterov ? gradient + momentum * buffer : buffer;
+    }
+    parameters[i] = parameters[i] - learningRate * gradient;
+}
+
+// torch.optim.Adam / AdamW (decoupled = 1): bias corrections in double, as
+// PyTorch computes them from a Python float step.
+extern "C" __global__ void adam_update(float* parameters, const float* gradients, float* firstMoment,
+                                       float* secondMoment, int count, double learningRate, double beta1,
+                                       double beta2, float epsilon, float weightDecay, int decoupled,
+                                       const u32* counters) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= count) return;
+    const double step = (double)counters[COUNTER_COMPLETED_STEPS] + 1.0;
+    const double correction1 = 1.0 - pow(beta1, step);
+    const float correction2Root = (float)sqrt(1.0 - pow(beta2, step));
+    const float stepSize = (float)(learningRate / correction1);
+    float parameter = parameters[i];
+    float gradient = gradients[i];
+    if (weightDecay != 0.0f) {
+        if (decoupled) parameter = parameter * (float)(1.0 - learningRate * (double)weightDecay);
+        else gradient = gradient + weightDecay * parameter;
+    }
+    const float m = firstMoment[i] + (1.0f - (float)beta1) * (gradient - firstMoment[i]);
+    const float v = secondMoment[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
+    firstMoment[i] = m;
+    secondMoment[i] = v;
+    const float denominator = sqrtf(v) / correction2Root + epsilon;
+    parameters[i] = parameter - stepSize * (m / denominator);
+}
+"""#
+}
