@@ -1,6 +1,7 @@
 // `tn build`: chapters -> executed blocks -> frozen results -> static site.
 import ArgumentParser
 import Foundation
+import Engine
 import Notebook
 
 /// Folders shared by the notebook subcommands.
@@ -20,9 +21,7 @@ struct BookFolders: ParsableArguments {
     }
 }
 
-enum Backend: String, ExpressibleByArgument, CaseIterable {
-    case auto, cpu, cuda
-}
+extension BackendChoice: ExpressibleByArgument {}
 
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,8 +41,8 @@ struct Build: ParsableCommand {
     @Option(help: "Execute only this chapter (file name, with or without .md).")
     var only: String?
 
-    @Option(help: "Backend passed to the engine: auto, cpu or cuda.")
-    var backend: Backend = .auto
+    @Option(help: "The engine's backend: auto (CUDA when a GPU is usable, else the CPU), cpu or cuda.")
+    var backend: BackendChoice = .auto
 
     func run() throws {
         var options = folders.buildOptions()
@@ -51,7 +50,16 @@ struct Build: ParsableCommand {
         options.refresh = refresh
         options.check = check
         options.only = only
-        options.backend = backend.rawValue
+        // Frozen results are keyed on the backend that really runs the blocks.
+        let resolved: ResolvedBackend
+        do {
+            resolved = try Backend.resolve(backend)
+        } catch {
+            FileHandle.standardError.write(Data("Error: --backend \(backend.rawValue): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        if let notice = resolved.notice, !check { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+        options.backend = resolved.kind.rawValue
         try runBuild(options)
     }
 }

@@ -157,7 +157,7 @@ public final class CUDATrainer {
             let firstBadStep = Int(counters[KernelSource.Counter.firstNonFiniteStep])
             if firstBadStep > 0 {
                 globalStep += firstBadStep
-                let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep)
+                let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep, loss: .nan)
                 result.divergence = divergence
                 observer?(.diverged(divergence))
                 break

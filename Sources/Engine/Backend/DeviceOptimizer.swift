@@ -37,10 +37,22 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The device optimizer for an engine optimizer: plain SGD, by type. The
-    /// other engine optimizers map by name once they expose their settings.
+    /// The device optimizer for an engine optimizer with the same settings:
+    /// SGD (with momentum, dampening, Nesterov, weight decay), Adam and AdamW
+    /// without AMSGrad. Anything else has no update kernel yet.
     public static func matching(_ optimizer: any Optimizer<Float>) throws -> DeviceOptimizer {
-        if let sgd = optimizer as? SGD<Float> { return .sgd(learningRate: sgd.learningRate) }
+        if let sgd = optimizer as? SGD<Float> {
+            return .sgd(learningRate: sgd.learningRate, momentum: sgd.momentum, dampening: sgd.dampening,
+                        weightDecay: sgd.weightDecay, nesterov: sgd.nesterov)
+        }
+        if let adam = optimizer as? Adam<Float>, !adam.amsgrad {
+            return .adam(learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon,
+                         weightDecay: adam.weightDecay, decoupled: adam.decoupledWeightDecay)
+        }
+        if let adamW = optimizer as? AdamW<Float>, !adamW.amsgrad {
+            return .adam(learningRate: adamW.learningRate, beta1: adamW.beta1, beta2: adamW.beta2, epsilon: adamW.epsilon,
+                         weightDecay: adamW.weightDecay, decoupled: true)
+        }
         throw CUDAError(call: "DeviceOptimizer.matching", code: -1,
                         message: "the CUDA backend has no update kernel for optimizer '\(optimizer.name)'; it runs sgd, momentum, nesterov, adam and adamw")
     }

@@ -28,6 +28,13 @@ public struct Divergence: Codable, Sendable, Equatable, CustomStringConvertible 
     public var loss: Double
     public var description: String { "diverged at epoch \(epoch), step \(step)" }
 
+    /// The same place with the same loss; a NaN loss equals a NaN loss here,
+    /// since two runs that both reach NaN at one step diverged alike.
+    public static func == (a: Divergence, b: Divergence) -> Bool {
+        a.epoch == b.epoch && a.step == b.step && a.globalStep == b.globalStep
+            && (a.loss == b.loss || (a.loss.isNaN && b.loss.isNaN))
+    }
+
     public init(epoch: Int, step: Int, globalStep: Int, loss: Double) {
         self.epoch = epoch
         self.step = step
