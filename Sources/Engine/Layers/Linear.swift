@@ -88,4 +88,29 @@ public final class Linear: Layer {
         }
         return dx
     }
+
+    /// Backward for a single example fused with a plain gradient-descent step:
+    /// dX is computed with the old weights, then W ← W − η·(dy ⊗ x) and
+    /// b ← b − η·dy are applied directly. That reads and writes the weights
+    /// once, where writing dW and then stepping over it touches them three
+    /// times. The gradient view is left as it was.
+    public func backwardDescending(_ outputGradient: Matrix, needsInputGradient: Bool, learningRate: Float) -> Matrix? {
+        guard let x = lastInput, x.rows == 1, outputGradient.rows == 1 else {
+            preconditionFailure("\(description): the fused update needs a single example")
+        }
+        outputGradient.requireColumns(outputFeatures, "\(description) backward")
+        var dx: Matrix?
+        if needsInputGradient {
+            inputGradient.reserve(rows: max(reservedRows, 1))
+            let m = inputGradient.matrix(rows: 1)
+            BLAS.gemv(weight, transpose: true, outputGradient.data, into: m.data)
+            dx = m
+        }
+        for i in 0..<outputFeatures {
+            let scale = -learningRate * outputGradient.data[i]
+            Vectorized.addScaled(x.data, by: scale, into: weight.row(i), inputFeatures)
+            bias[i] += scale
+        }
+        return dx
+    }
 }

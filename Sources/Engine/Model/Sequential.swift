@@ -77,6 +77,31 @@ public final class Sequential {
         }
     }
 
+    /// Backpropagates one example and takes a plain gradient-descent step
+    /// θ ← θ − η∇ as it goes, layer by layer from the top. Each layer's input
+    /// gradient is computed before its own parameters change, so the result
+    /// is the ordinary step; Linear layers fuse it into their backward pass.
+    /// `gradients` then holds stale values for the Linear layers.
+    public func backwardDescending(_ outputGradient: Matrix, learningRate: Float) {
+        precondition(outputGradient.rows == 1, "backwardDescending: one example at a time, got \(outputGradient.rows)")
+        var gradient = outputGradient
+        for index in layers.indices.reversed() {
+            let layer = layers[index]
+            let next: Matrix?
+            if let linear = layer as? Linear {
+                next = linear.backwardDescending(gradient, needsInputGradient: index > 0, learningRate: learningRate)
+            } else {
+                next = layer.backward(gradient, needsInputGradient: index > 0)
+                let offset = parameterOffsets[index]
+                if layer.parameterCount > 0 {
+                    Vectorized.addScaled(gradients.data + offset, by: -learningRate,
+                                         into: parameters.data + offset, layer.parameterCount)
+                }
+            }
+            if let next { gradient = next }
+        }
+    }
+
     /// The layer list as text, one layer a line, with parameter counts.
     public var summary: String {
         var lines = layers.map { layer in

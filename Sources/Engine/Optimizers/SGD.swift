@@ -21,6 +21,10 @@ public struct SGD<Scalar: BinaryFloatingPoint>: Optimizer {
     public let weightDecay: Double
     public var name: String { "sgd" }
 
+    /// True when a step is exactly θ ← θ − η g (no momentum, no decay), which
+    /// the trainer may fold into the backward pass at batch size 1.
+    public var isPlainGradientDescent: Bool { momentum == 0 && weightDecay == 0 }
+
     private var momentumBuffer: [Scalar] = []
     private var hasMomentumBuffer = false
 

@@ -44,9 +44,14 @@ public enum Vectorized {
     /// y = max(x, 0).
     @inline(__always)
     public static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int) {
-        let zero = Vector()
+        // `replacing(with:where:)` compiles to one compare and blend; the
+        // generic `pointwiseMax` stayed an out-of-line call.
         var i = 0
-        while i + width <= count { store(pointwiseMax(load(x, i), zero), y, i); i += width }
+        while i + width <= count {
+            let v = load(x, i)
+            store(v.replacing(with: 0, where: v .< 0), y, i)
+            i += width
+        }
         while i < count { y[i] = max(x[i], 0); i += 1 }
     }
 
@@ -77,5 +82,14 @@ public enum Vectorized {
         var i = 0
         while i + width <= count { store(load(y, i) + load(x, i), y, i); i += width }
         while i < count { y[i] += x[i]; i += 1 }
+    }
+
+    /// y += a·x.
+    @inline(__always)
+    public static func addScaled(_ x: UnsafePointer<Float>, by a: Float, into y: UnsafeMutablePointer<Float>, _ count: Int) {
+        let scale = Vector(repeating: a)
+        var i = 0
+        while i + width <= count { store(load(y, i) + scale * load(x, i), y, i); i += width }
+        while i < count { y[i] += a * x[i]; i += 1 }
     }
 }

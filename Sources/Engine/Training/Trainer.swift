@@ -32,6 +32,10 @@ public struct TrainingConfiguration: Sendable {
     public var scale: ExperimentScale
     /// OpenBLAS threads during the run; nil picks by batch size (see `automaticThreads`).
     public var threads: Int?
+    /// At batch size 1 with plain SGD and no clipping, fold the update into
+    /// the backward pass (Sequential.backwardDescending): the same step with
+    /// a third of the memory traffic. Off computes every gradient first.
+    public var fusesPlainGradientDescent = true
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
                 evaluationBatchSize: Int = 1000, clipNorm: Double? = nil, divergenceLoss: Double? = nil,
@@ -104,6 +108,8 @@ public final class Trainer {
         let start = Date()
         var globalStep = 0
         let baseRate = optimizer.learningRate
+        let fused = configuration.fusesPlainGradientDescent && batchSize == 1 && configuration.clipNorm == nil
+            && (optimizer as? SGD<Float>)?.isPlainGradientDescent == true
         epochLoop: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let epochStart = Date()
             if !fullBatch { shuffler.shuffle(order) }
@@ -122,12 +128,16 @@ public final class Trainer {
                     observer?(.diverged(divergence))
                     break epochLoop
                 }
-                model.backward(dLogits)
                 if let schedule = configuration.learningRateSchedule {
                     optimizer.learningRate = schedule.learningRate(atStep: globalStep - 1, baseRate: baseRate)
                 }
-                if let clipNorm = configuration.clipNorm { clipGlobalNorm(gradients, maxNorm: clipNorm) }
-                optimizer.step(parameters: parameters, gradients: UnsafeBufferPointer(gradients))
+                if fused {
+                    model.backwardDescending(dLogits, learningRate: Float(optimizer.learningRate))
+                } else {
+                    model.backward(dLogits)
+                    if let clipNorm = configuration.clipNorm { clipGlobalNorm(gradients, maxNorm: clipNorm) }
+                    optimizer.step(parameters: parameters, gradients: UnsafeBufferPointer(gradients))
+                }
                 lossSum += value * Double(rows)
                 seen += rows
                 observer?(.step(epoch: epoch, step: step + 1, stepsInEpoch: stepsPerEpoch, loss: value))
