@@ -252,11 +252,28 @@ public enum SiteBuilder {
     }
 
     static func contentsBody(_ navigation: [NavigationItem], options: BuildOptions) -> String {
-        var html = "<h1 id=\"contents\">\(HTMLText.escape(bookTitle(options)))</h1>\n<ol class=\"contents-list\">\n"
+        var html = "<h1 id=\"contents\">\(HTMLText.escape(bookTitle(options)))</h1>\n"
+            + summaryIntroduction(options) + "<ol class=\"contents-list\">\n"
         for item in navigation {
             html += "<li class=\"depth-\(min(item.depth, 2))\"><a href=\"\(item.url)\"><span class=\"toc-number\">\(item.number)</span> \(HTMLText.escape(item.title))</a></li>\n"
         }
         return html + "</ol>\n"
+    }
+
+    /// The prose of SUMMARY.md between its title and the list of chapters,
+    /// rendered as the front page's introduction (the list parser skips it).
+    static func summaryIntroduction(_ options: BuildOptions) -> String {
+        let text = (try? String(contentsOf: options.chaptersFolder.appendingPathComponent("SUMMARY.md"), encoding: .utf8)) ?? ""
+        var lines: [String] = []
+        var pastTitle = false
+        for line in text.components(separatedBy: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if !pastTitle { pastTitle = trimmed.hasPrefix("# "); continue }
+            if trimmed.hasPrefix("- ") || trimmed.hasPrefix("* ") || trimmed.hasPrefix("+ ") { break }
+            lines.append(line)
+        }
+        let prose = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return prose.isEmpty ? "" : "<div class=\"book-introduction\">\n" + Markdown.render(prose).html + "</div>\n"
     }
 
     /// The book's title: the first heading of SUMMARY.md, as in mdBook.
