@@ -2,6 +2,7 @@
 // blocks whose cache key changed (or reuse their frozen results), render the
 // site. Each stage works on plain data; only the last writes the site, and
 // every file it writes is replaced atomically.
+import Engine
 import Foundation
 
 public enum SiteBuilder {
@@ -289,19 +290,17 @@ public enum SiteBuilder {
         return stem == wanted || stem.split(separator: "/").last.map(String.init) == wanted
     }
 
-    /// `auto` means the CPU until the engine has another backend on this machine.
+    /// `auto` becomes the backend that would really run here: CUDA when the
+    /// engine finds a usable GPU, else the CPU. (`tn build` resolves it first.)
     static func resolveBackend(_ backend: String) -> String {
-        backend == "auto" ? "cpu" : backend
+        guard backend == "auto" else { return backend }
+        return (try? Backend.resolve(.auto).kind.rawValue) ?? "cpu"
     }
 
+    /// The machine that runs the blocks, for provenance lines (the engine's
+    /// own description: the CPU model and its cores).
     static func deviceDescription() -> String {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = info.components(separatedBy: "\n").first(where: { $0.hasPrefix("model name") }),
-           let colon = line.firstIndex(of: ":") {
-            let model = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            return "\(model), \(cores) cores"
-        }
-        return "\(cores) CPU cores"
+        let cpu = CPUDescription.current()
+        return "\(cpu.modelName), \(cpu.cores) cores"
     }
 }
