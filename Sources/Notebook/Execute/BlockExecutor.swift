@@ -29,10 +29,16 @@ struct BlockExecutor {
         environment["TN_SEED"] = "\(seed)"
         // Swift's crash backtracer prints pages of registers; the runner only needs the error line.
         environment["SWIFT_BACKTRACE"] = "enable=no"
+        // Every relayed line carries the block's elapsed time, and a quiet
+        // block still reports that it is running every half minute.
         let progress = self.progress
+        let started = Date()
+        let elapsed: @Sendable () -> String = { String(format: "%4.0f s", Date().timeIntervalSince(started)) }
         let processResult = try BlockProcess.run(
             executable: executable, arguments: ["--block", "\(block.index)"], environment: environment,
-            stdoutFile: stdoutFile, timeout: timeout, onStderrLine: { progress($0) })
+            stdoutFile: stdoutFile, timeout: timeout,
+            onStderrLine: { progress("\(elapsed())  \($0)") },
+            onQuietInterval: { progress("\(elapsed())  \(block.id) still running") })
 
         let (stdout, stdoutBytes) = Self.readLimited(stdoutFile, limit: Self.stdoutLimit)
         var (outputs, notice) = Self.readOutputs(outputFile)

@@ -41,7 +41,8 @@ struct BlockProcessResult {
 enum BlockProcess {
     static func run(
         executable: URL, arguments: [String], environment: [String: String],
-        stdoutFile: URL, timeout: Double, onStderrLine: @escaping @Sendable (String) -> Void
+        stdoutFile: URL, timeout: Double, onStderrLine: @escaping @Sendable (String) -> Void,
+        onQuietInterval: (() -> Void)? = nil, quietInterval: Double = 30
     ) throws -> BlockProcessResult {
         _ = FileManager.default.createFile(atPath: stdoutFile.path, contents: nil)
         let stdoutHandle = try FileHandle(forWritingTo: stdoutFile)
@@ -55,8 +56,10 @@ enum BlockProcess {
         let errorPipe = Pipe()
         process.standardError = errorPipe
         let collector = StderrCollector(onLine: onStderrLine)
+        let quiet = QuietClock()
         errorPipe.fileHandleForReading.readabilityHandler = { handle in
             collector.append(handle.availableData)
+            quiet.reset()
         }
         let started = Date()
         try process.run()
@@ -69,6 +72,10 @@ enum BlockProcess {
                 while process.isRunning && Date().timeIntervalSince(grace) < 2 { usleep(20_000) }
                 if process.isRunning { kill(process.processIdentifier, SIGKILL) }
                 break
+            }
+            if let onQuietInterval, quiet.secondsSinceReset > quietInterval {
+                onQuietInterval()
+                quiet.reset()
             }
             usleep(10_000)
         }
@@ -87,6 +94,19 @@ enum BlockProcess {
         return BlockProcessResult(
             termination: termination, stdoutFile: stdoutFile,
             stderrTail: collector.tail, seconds: Date().timeIntervalSince(started))
+    }
+}
+
+/// When the block last said anything on stderr.
+final class QuietClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date()
+
+    func reset() { lock.lock(); last = Date(); lock.unlock() }
+
+    var secondsSinceReset: Double {
+        lock.lock(); defer { lock.unlock() }
+        return Date().timeIntervalSince(last)
     }
 }
 
