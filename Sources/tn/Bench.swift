@@ -19,6 +19,9 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print one JSON line per batch size.")
     var json = false
 
+    @Option(help: "Where to train: cpu, cuda, or auto (CUDA when a GPU is usable, else the CPU with a notice).")
+    var backend: BackendChoice = .cpu
+
     func validate() throws {
         guard parsedBatchSizes() != nil else {
             throw ValidationError("--batch-sizes must be positive integers separated by commas, e.g. 1,32,512,10000; got '\(batchSizes)'")
@@ -33,6 +36,13 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        let resolved: ResolvedBackend
+        do {
+            resolved = try Backend.resolve(backend)
+        } catch {
+            throw OptionError("--backend \(backend.rawValue): \(error)")
+        }
+        if let notice = resolved.notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
         let sizes = parsedBatchSizes()!
         let largest = sizes.max()!
         let dataSource: String
@@ -50,6 +60,10 @@ struct Bench: ParsableCommand {
         if !json {
             print(String(format: "sgemm 512³: %.1f GFLOP/s on %d thread(s); data: %@", gigaflops, BLAS.threadCount, dataSource))
             print("batch  threads   samples/s     µs/step   matrix GFLOP/s  (% of sgemm)   peak RSS")
+        }
+        if resolved.kind == .cuda {
+            try benchmarkOnDevice(resolved, data: data, sizes: sizes.sorted())
+            return
         }
         for size in sizes.sorted() {
             let stepCount = steps ?? max(5, min(20_000, Int(2e6 / Double(size * 60 + 150))))
@@ -72,6 +86,32 @@ struct Bench: ParsableCommand {
                              measurement.batchSize, measurement.threads, measurement.samplesPerSecond, measurement.microsecondsPerStep,
                              measurement.achievedGigaflops, 100 * measurement.achievedGigaflops / gigaflops,
                              Double(measurement.peakResidentBytes) / 1_048_576))
+            }
+        }
+    }
+
+    /// The same measurement on the CUDA backend: whole epochs cut to the
+    /// step count, timed by the trainer after an untimed warm-up that also
+    /// captures the CUDA graphs.
+    private func benchmarkOnDevice(_ resolved: ResolvedBackend, data: Dataset, sizes: [Int]) throws {
+        if !json { print("device: \(resolved.provenance)\nbatch   samples/s     µs/step") }
+        for size in sizes {
+            let batch = min(size, data.count)
+            let stepsPerEpoch = (data.count + batch - 1) / batch
+            let stepCount = min(steps ?? stepsPerEpoch, stepsPerEpoch)
+            let trainer = try CUDATrainer(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.01))
+            let configuration = TrainingConfiguration(batchSize: batch, epochs: 1, maxStepsPerEpoch: stepCount, scale: .full)
+            _ = try trainer.fit(train: data, configuration: configuration)
+            let seconds = try trainer.fit(train: data, configuration: configuration).epochs.first?.seconds ?? .nan
+            let perStep = seconds / Double(stepCount)
+            if json {
+                let line: [String: Any] = ["batch_size": batch, "steps": stepCount, "backend": "cuda",
+                                           "samples_per_second": Double(batch) / perStep, "us_per_step": perStep * 1e6,
+                                           "device": resolved.provenance]
+                let encoded = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                print(String(decoding: encoded, as: UTF8.self))
+            } else {
+                print(String(format: "%5d  %10.0f  %10.1f", batch, Double(batch) / perStep, perStep * 1e6))
             }
         }
     }
