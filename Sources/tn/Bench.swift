@@ -36,13 +36,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let resolved: ResolvedBackend
-        do {
-            resolved = try Backend.resolve(backend)
-        } catch {
-            throw OptionError("--backend \(backend.rawValue): \(error)")
-        }
-        if let notice = resolved.notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+        let resolved = try resolveBackend(backend)
         let sizes = parsedBatchSizes()!
         let largest = sizes.max()!
         let dataSource: String

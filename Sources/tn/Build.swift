@@ -23,6 +23,19 @@ struct BookFolders: ParsableArguments {
 
 extension BackendChoice: ExpressibleByArgument {}
 
+/// Resolves `--backend` for a subcommand: the one-line fallback notice goes
+/// to stderr (unless `quiet`), and an unusable choice is a one-line error.
+func resolveBackend(_ choice: BackendChoice, quiet: Bool = false) throws -> ResolvedBackend {
+    let resolved: ResolvedBackend
+    do {
+        resolved = try Backend.resolve(choice)
+    } catch {
+        throw OptionError("--backend \(choice.rawValue): \(error)")
+    }
+    if let notice = resolved.notice, !quiet { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+    return resolved
+}
+
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build the site: run changed blocks, reuse frozen results, write HTML.")
@@ -51,14 +64,7 @@ struct Build: ParsableCommand {
         options.check = check
         options.only = only
         // Frozen results are keyed on the backend that really runs the blocks.
-        let resolved: ResolvedBackend
-        do {
-            resolved = try Backend.resolve(backend)
-        } catch {
-            FileHandle.standardError.write(Data("Error: --backend \(backend.rawValue): \(error)\n".utf8))
-            throw ExitCode.failure
-        }
-        if let notice = resolved.notice, !check { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+        let resolved = try resolveBackend(backend, quiet: check)
         options.backend = resolved.kind.rawValue
         try runBuild(options)
     }

@@ -41,13 +41,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let json = self.json || isatty(1) == 0
-        let resolved: ResolvedBackend
-        do {
-            resolved = try Backend.resolve(backend)
-        } catch {
-            throw OptionError("--backend \(backend.rawValue): \(error)")
-        }
-        if let notice = resolved.notice { FileHandle.standardError.write(Data((notice + "\n").utf8)) }
+        let resolved = try resolveBackend(backend)
         let mnist = try data.load()
         let batch = batchSize.resolved(datasetSize: mnist.train.count)
         let model = Sequential.tutorialNetwork(seed: seed)

@@ -115,11 +115,11 @@ public final class MultiHeadAttention: Layer {
         for sequence in 0..<(input.rows / sequenceLength) {
             for head in 0..<heads {
                 let scores = pattern(p, sequence: sequence, head: head)
-                StridedBLAS.gemm(headBlock(q, sequence: sequence, head: head),
+                BLAS.gemm(headBlock(q, sequence: sequence, head: head),
                                  headBlock(k, sequence: sequence, head: head), transposeB: true,
                                  into: scores, alpha: scale)
                 softmaxRows(scores)
-                StridedBLAS.gemm(scores, headBlock(v, sequence: sequence, head: head),
+                BLAS.gemm(scores, headBlock(v, sequence: sequence, head: head),
                                  into: headBlock(c, sequence: sequence, head: head))
             }
         }
@@ -164,15 +164,15 @@ public final class MultiHeadAttention: Layer {
                 let pattern = pattern(p, sequence: sequence, head: head)
                 let dHead = headBlock(dContext, sequence: sequence, head: head)
                 // head = P V:  dP = dHead Vᵀ,  dV = Pᵀ dHead.
-                StridedBLAS.gemm(dHead, headBlock(v, sequence: sequence, head: head), transposeB: true, into: dScores)
-                StridedBLAS.gemm(pattern, transposeA: true, dHead, into: headBlock(dv, sequence: sequence, head: head))
+                BLAS.gemm(dHead, headBlock(v, sequence: sequence, head: head), transposeB: true, into: dScores)
+                BLAS.gemm(pattern, transposeA: true, dHead, into: headBlock(dv, sequence: sequence, head: head))
                 // Softmax by rows: dS = P ⊙ (dP − Σⱼ dP·P). Masked entries have P = 0,
                 // so no gradient reaches them.
                 softmaxBackwardRows(pattern: pattern, gradient: dScores)
                 // S = Q Kᵀ / √d:  dQ = dS K / √d,  dK = dSᵀ Q / √d.
-                StridedBLAS.gemm(dScores, headBlock(k, sequence: sequence, head: head),
+                BLAS.gemm(dScores, headBlock(k, sequence: sequence, head: head),
                                  into: headBlock(dq, sequence: sequence, head: head), alpha: scale)
-                StridedBLAS.gemm(dScores, transposeA: true, headBlock(q, sequence: sequence, head: head),
+                BLAS.gemm(dScores, transposeA: true, headBlock(q, sequence: sequence, head: head),
                                  into: headBlock(dk, sequence: sequence, head: head), alpha: scale)
             }
         }

@@ -28,4 +28,12 @@ public protocol Optimizer<Scalar> {
 
     /// Forgets all state, as if no step had been taken.
     mutating func reset()
+
+    /// True when a step is exactly θ ← θ − η g with no state (plain gradient
+    /// descent), so a trainer may fold it into the backward pass.
+    var isPlainGradientDescent: Bool { get }
+}
+
+extension Optimizer {
+    public var isPlainGradientDescent: Bool { false }
 }

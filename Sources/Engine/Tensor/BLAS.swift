@@ -3,26 +3,38 @@ import CBLAS
 
 /// Thin, shape-checked wrappers over cblas_sgemm / cblas_sgemv.
 public enum BLAS {
-    /// C = alpha · op(A) · op(B) + beta · C, all row-major.
-    /// `op` transposes when the flag is set; shapes are checked before the call.
+    /// C = alpha · op(A) · op(B) + beta · C, all row-major and contiguous.
     @inline(__always)
     public static func gemm(
         _ a: Matrix, transposeA: Bool = false,
         _ b: Matrix, transposeB: Bool = false,
         into c: Matrix, alpha: Float = 1, beta: Float = 0
     ) {
+        gemm(StridedMatrix(a), transposeA: transposeA, StridedMatrix(b), transposeB: transposeB,
+             into: StridedMatrix(c), alpha: alpha, beta: beta)
+    }
+
+    /// The same over row-major blocks whose rows are `stride` floats apart
+    /// (one attention head's columns inside a wider matrix); shapes are
+    /// checked before the call.
+    @inline(__always)
+    static func gemm(
+        _ a: StridedMatrix, transposeA: Bool = false,
+        _ b: StridedMatrix, transposeB: Bool = false,
+        into c: StridedMatrix, alpha: Float = 1, beta: Float = 0
+    ) {
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
         let kB = transposeB ? b.columns : b.rows
         let n = transposeB ? b.rows : b.columns
         precondition(k == kB && c.rows == m && c.columns == n,
-                     "gemm: cannot multiply \(describeShape(a.shape))\(transposeA ? "ᵀ" : "") by \(describeShape(b.shape))\(transposeB ? "ᵀ" : "") into \(describeShape(c.shape))")
+                     "gemm: cannot multiply \(describeShape([a.rows, a.columns]))\(transposeA ? "ᵀ" : "") by \(describeShape([b.rows, b.columns]))\(transposeB ? "ᵀ" : "") into \(describeShape([c.rows, c.columns]))")
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k),
-                    alpha, a.data, Int32(a.columns), b.data, Int32(b.columns),
-                    beta, c.data, Int32(c.columns))
+                    alpha, a.data, Int32(a.stride), b.data, Int32(b.stride),
+                    beta, c.data, Int32(c.stride))
     }
 
     /// y = alpha · op(A) · x + beta · y, with x and y contiguous vectors.

@@ -21,10 +21,4 @@ public enum ExperimentScale: String, Sendable {
 
     /// The most optimizer steps per epoch (nil: every batch of the epoch).
     public var maxStepsPerEpoch: Int? { isQuick ? 50 : nil }
-
-    /// Any other count of iterations (optimizer steps on a 2-D function, grid
-    /// points of a landscape): a fifth of it in quick mode, at least `minimum`.
-    public func iterations(_ requested: Int, minimum: Int = 10) -> Int {
-        isQuick ? max(min(requested, minimum), requested / 5) : requested
-    }
 }

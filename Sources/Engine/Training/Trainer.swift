@@ -109,7 +109,7 @@ public final class Trainer {
         var globalStep = 0
         let baseRate = optimizer.learningRate
         let fused = configuration.fusesPlainGradientDescent && batchSize == 1 && configuration.clipNorm == nil
-            && (optimizer as? SGD<Float>)?.isPlainGradientDescent == true
+            && optimizer.isPlainGradientDescent
         epochLoop: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let epochStart = Date()
             if !fullBatch { shuffler.shuffle(order) }
