@@ -17,22 +17,34 @@ final class OptimizerReferenceTests: XCTestCase {
         try checkReference(file: "torch_trajectories_float64.json", as: Double.self, tolerance: 1e-6)
     }
 
-    // KNOWN SHORTFALL: the issue asks for 1e-4 on float32. 147 of 155 runs
-    // meet it; 8 (momentum RMSprop, RAdam with β₁ 0.5, Adadelta with ρ 0.5,
-    // mostly late in runs that oscillate near a minimum) drift to at most
-    // 1.1e-3 from one-ulp differences, most likely autograd's operation order
-    // for the gradient versus our analytic formula. Until that is traced,
-    // this test holds the achieved bound and the count of runs within 1e-4.
-    func testFloat32TrajectoriesMatchTorch() throws {
+    // The float32 runs against torch with a correctly rounded sqrt: every run
+    // within 1e-4, and nearly all identical to the bit, since the engine
+    // evaluates the functions, their gradients and each update in the same
+    // operation order as autograd and torch.optim do. (The three that are
+    // not part at one subnormal ulp of a coordinate decaying to zero.)
+    func testFloat32TrajectoriesMatchTorchWithIEEESqrt() throws {
+        try checkReference(file: "torch_trajectories_float32_ieee_sqrt.json", as: Float.self, tolerance: 1e-4,
+                           minimumIdentical: 150)
+    }
+
+    // Against stock torch, 146 of 155 float32 runs are within 1e-4. The other
+    // nine (momentum RMSprop, Adadelta with ρ 0.5, RAdam with β₁ 0.5, all on
+    // surfaces where they oscillate) part by up to 1.1e-3, and the file above
+    // shows why: PyTorch's float32 sqrt (MKL's vector maths) is one ulp off
+    // IEEE 754's for 17% of inputs on this CPU, and with it swapped for a
+    // correctly rounded one those runs match too. The engine keeps IEEE sqrt;
+    // this test holds the bound reached and the count within 1e-4.
+    func testFloat32TrajectoriesMatchStockTorch() throws {
         try checkReference(file: "torch_trajectories_float32.json", as: Float.self, tolerance: 2e-3,
-                           targetTolerance: 1e-4, allowedOverTarget: 8)
+                           targetTolerance: 1e-4, allowedOverTarget: 9)
     }
 
     private func checkReference<Scalar: BinaryFloatingPoint>(
         file: String, as: Scalar.Type, tolerance: Double,
-        targetTolerance: Double? = nil, allowedOverTarget: Int = 0
+        targetTolerance: Double? = nil, allowedOverTarget: Int = 0, minimumIdentical: Int = 0
     ) throws {
         var overTarget = 0
+        var identical = 0
         let cases = try loadReferenceCases(file)
         XCTAssertGreaterThanOrEqual(cases.count, 150, "reference file \(file) is incomplete")
         var worst = 0.0
@@ -56,6 +68,8 @@ final class OptimizerReferenceTests: XCTestCase {
                 XCTAssertNil(path.divergedAtStep, label)
             }
             var caseWorst = 0.0, caseWorstRow = 0
+            var caseIdentical = path.rows.count == reference.trajectory.count
+            defer { if caseIdentical { identical += 1 } }
             defer { if let targetTolerance, caseWorst > targetTolerance { overTarget += 1 } }
             defer { if ProcessInfo.processInfo.environment["REFERENCE_DIAGNOSTICS"] != nil && caseWorst > tolerance / 100 { print("DIAG \(caseWorst) row \(caseWorstRow) \(label)") } }
             if let wanted = ProcessInfo.processInfo.environment["REFERENCE_TRACE"], wanted.split(separator: ",").allSatisfy({ label.contains($0) }) {
@@ -69,6 +83,7 @@ final class OptimizerReferenceTests: XCTestCase {
                         XCTAssertFalse(ours.isFinite, "torch overflowed but we did not: \(label)")
                         continue
                     }
+                    if ours != theirs { caseIdentical = false }
                     let error = abs(ours - theirs) / max(abs(theirs), 1e-3)
                     if error > worst { worst = error; worstCase = label }
                     if error > caseWorst { caseWorst = error; caseWorstRow = rowIndex }
@@ -77,8 +92,9 @@ final class OptimizerReferenceTests: XCTestCase {
         }
         XCTAssertEqual(divergentCases, 1, "the reference has one run that overflows")
         XCTAssertLessThanOrEqual(overTarget, allowedOverTarget, "runs over the target tolerance")
+        XCTAssertGreaterThanOrEqual(identical, minimumIdentical, "runs identical to the bit")
         XCTAssertLessThanOrEqual(worst, tolerance, "worst case: \(worstCase)")
-        print("\(file): \(cases.count) cases, worst relative error \(worst) (\(worstCase)), \(overTarget) over target")
+        print("\(file): \(cases.count) cases, worst relative error \(worst) (\(worstCase)), \(overTarget) over target, \(identical) identical")
     }
 }
 

@@ -118,25 +118,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertTrue(result.epochs.isEmpty)
     }
 
-    func testFusedSingleExampleStepsMatchComputingEveryGradientFirst() {
+    func testFusedStepsMatchComputingEveryGradientFirst() {
         let data = Self.blobs(count: 60, seed: 8)
-        func train(fused: Bool) -> (losses: [Double], parameters: [Float], firstLayerGradient: [Float]) {
+        func train(fused: Bool, batchSize: Int) -> (losses: [Double], parameters: [Float], firstLayerGradient: [Float]) {
             let model = Sequential.perceptron(sizes: [20, 16, 12, 3], dropout: [0.3], seed: 2)
-            var configuration = TrainingConfiguration(batchSize: 1, epochs: 2, seed: 4, scale: .full)
+            var configuration = TrainingConfiguration(batchSize: batchSize, epochs: 2, seed: 4, scale: .full)
             configuration.fusesPlainGradientDescent = fused
             let result = Trainer(model: model, optimizer: SGD<Float>(learningRate: 0.05)).fit(train: data, configuration: configuration)
             return (result.trainLosses, model.parameterSnapshot(), Array(model.gradients.array[0..<(20 * 16)]))
         }
-        let fused = train(fused: true), separate = train(fused: false)
-        // The fused path really ran: it never writes the Linear layers' gradients.
-        XCTAssertTrue(fused.firstLayerGradient.allSatisfy { $0 == 0 })
-        XCTAssertFalse(separate.firstLayerGradient.allSatisfy { $0 == 0 })
-        for (a, b) in zip(fused.losses, separate.losses) { XCTAssertEqual(a, b, accuracy: 1e-5) }
-        let largest = zip(fused.parameters, separate.parameters).map { abs($0 - $1) }.max()!
-        XCTAssertLessThan(largest, 1e-5, "fused and separate steps drifted apart by \(largest)")
-        // And the fused run did move every layer: compare with the initial parameters.
-        let initial = Sequential.perceptron(sizes: [20, 16, 12, 3], dropout: [0.3], seed: 2).parameterSnapshot()
-        XCTAssertGreaterThan(zip(fused.parameters, initial).filter { $0 != $1 }.count, fused.parameters.count / 2)
+        // One example at a time (outer products), and batches of 7 with a
+        // partial last batch of 4 (sgemm with β = 1).
+        for batchSize in [1, 7] {
+            let fused = train(fused: true, batchSize: batchSize), separate = train(fused: false, batchSize: batchSize)
+            // The fused path really ran: it never writes the Linear layers' weight gradients.
+            XCTAssertTrue(fused.firstLayerGradient.allSatisfy { $0 == 0 }, "batch \(batchSize)")
+            XCTAssertFalse(separate.firstLayerGradient.allSatisfy { $0 == 0 }, "batch \(batchSize)")
+            XCTAssertEqual(fused.losses.count, separate.losses.count)
+            for (a, b) in zip(fused.losses, separate.losses) { XCTAssertEqual(a, b, accuracy: 1e-5, "batch \(batchSize)") }
+            let largest = zip(fused.parameters, separate.parameters).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(largest, 1e-5, "batch \(batchSize): fused and separate steps drifted apart by \(largest)")
+            // And the fused run did move every layer: compare with the initial parameters.
+            let initial = Sequential.perceptron(sizes: [20, 16, 12, 3], dropout: [0.3], seed: 2).parameterSnapshot()
+            XCTAssertGreaterThan(zip(fused.parameters, initial).filter { $0 != $1 }.count, fused.parameters.count / 2)
+        }
     }
 
     func testQuickScaleCutsEpochsAndSteps() {

@@ -89,27 +89,41 @@ public final class Linear: Layer {
         return dx
     }
 
-    /// Backward for a single example fused with a plain gradient-descent step:
-    /// dX is computed with the old weights, then W ← W − η·(dy ⊗ x) and
-    /// b ← b − η·dy are applied directly. That reads and writes the weights
-    /// once, where writing dW and then stepping over it touches them three
-    /// times. The gradient view is left as it was.
+    /// Backward fused with a plain gradient-descent step: dX is computed
+    /// with the old weights, then W ← W − η·dYᵀX and b ← b − η·Σ dY are
+    /// applied directly (for a batch, one sgemm with α = −η and β = 1). That
+    /// reads and writes the weights once, where writing dW and then stepping
+    /// over it touches them three times. The weight-gradient view is left as
+    /// it was; the bias gradient holds this step's Σ dY.
     public func backwardDescending(_ outputGradient: Matrix, needsInputGradient: Bool, learningRate: Float) -> Matrix? {
-        guard let x = lastInput, x.rows == 1, outputGradient.rows == 1 else {
-            preconditionFailure("\(description): the fused update needs a single example")
-        }
+        guard let x = lastInput else { preconditionFailure("\(description): backward before forward") }
         outputGradient.requireColumns(outputFeatures, "\(description) backward")
+        precondition(outputGradient.rows == x.rows,
+                     "\(description): output gradient has \(outputGradient.rows) rows, the forward pass had \(x.rows)")
         var dx: Matrix?
         if needsInputGradient {
-            inputGradient.reserve(rows: max(reservedRows, 1))
-            let m = inputGradient.matrix(rows: 1)
-            BLAS.gemv(weight, transpose: true, outputGradient.data, into: m.data)
+            inputGradient.reserve(rows: max(reservedRows, x.rows))
+            let m = inputGradient.matrix(rows: x.rows)
+            if x.rows == 1 {
+                BLAS.gemv(weight, transpose: true, outputGradient.data, into: m.data)
+            } else {
+                BLAS.gemm(outputGradient, weight, into: m)
+            }
             dx = m
         }
-        for i in 0..<outputFeatures {
-            let scale = -learningRate * outputGradient.data[i]
-            Vectorized.addScaled(x.data, by: scale, into: weight.row(i), inputFeatures)
-            bias[i] += scale
+        if x.rows == 1 {
+            for i in 0..<outputFeatures {
+                let scale = -learningRate * outputGradient.data[i]
+                Vectorized.addScaled(x.data, by: scale, into: weight.row(i), inputFeatures)
+                bias[i] += scale
+            }
+        } else {
+            BLAS.gemm(outputGradient, transposeA: true, x, into: weight, alpha: -learningRate, beta: 1)
+            biasGradient.update(from: outputGradient.data, count: outputFeatures)
+            for r in 1..<outputGradient.rows {
+                Vectorized.add(outputGradient.row(r), into: biasGradient, outputFeatures)
+            }
+            Vectorized.addScaled(biasGradient, by: -learningRate, into: bias, outputFeatures)
         }
         return dx
     }

@@ -77,13 +77,12 @@ public final class Sequential {
         }
     }
 
-    /// Backpropagates one example and takes a plain gradient-descent step
+    /// Backpropagates a batch and takes a plain gradient-descent step
     /// θ ← θ − η∇ as it goes, layer by layer from the top. Each layer's input
     /// gradient is computed before its own parameters change, so the result
     /// is the ordinary step; Linear layers fuse it into their backward pass.
     /// `gradients` then holds stale values for the Linear layers.
     public func backwardDescending(_ outputGradient: Matrix, learningRate: Float) {
-        precondition(outputGradient.rows == 1, "backwardDescending: one example at a time, got \(outputGradient.rows)")
         var gradient = outputGradient
         for index in layers.indices.reversed() {
             let layer = layers[index]

@@ -65,7 +65,9 @@ public struct NAdam<Scalar: BinaryFloatingPoint>: Optimizer {
         let biasCorrection2 = Scalar(1 - pow(beta2, t))
         let mu = beta1 * (1 - 0.5 * pow(0.96, t * momentumDecay))
         let muNext = beta1 * (1 - 0.5 * pow(0.96, (t + 1) * momentumDecay))
-        momentumProduct *= mu
+        // PyTorch keeps mu_product as a one-element tensor in the default
+        // dtype, so each product is rounded to the parameters' precision.
+        momentumProduct = Double(Scalar(momentumProduct) * Scalar(mu))
         let momentumProductNext = momentumProduct * muNext
         let gradientCoefficient = Scalar(-learningRate * (1 - mu) / (1 - momentumProduct))
         let averageCoefficient = Scalar((-learningRate * muNext) / (1 - momentumProductNext))

@@ -45,18 +45,21 @@ public enum TestFunction: String, CaseIterable, Sendable {
         }
     }
 
-    /// f(x, y), computed in `Scalar`.
+    /// f(x, y), computed in `Scalar`, grouped as PyTorch evaluates the
+    /// expression in `formula` (powers are products, y³ is (y·y)·y), so
+    /// float32 values agree with torch's to the bit.
     public func value<Scalar: BinaryFloatingPoint>(x: Scalar, y: Scalar) -> Scalar {
         switch self {
         case .quadratic:
             return 0.5 * (x * x + 10 * y * y)
         case .rosenbrock:
             let a = 1 - x, b = y - x * x
-            return a * a + 100 * b * b
+            return a * a + 100 * (b * b)
         case .beale:
+            let y2 = y * y, y3 = y2 * y
             let a = 1.5 - x + x * y
-            let b = 2.25 - x + x * y * y
-            let c = 2.625 - x + x * y * y * y
+            let b = 2.25 - x + x * y2
+            let c = 2.625 - x + x * y3
             return a * a + b * b + c * c
         case .himmelblau:
             let a = x * x + y - 11, b = x + y * y - 7
@@ -67,24 +70,42 @@ public enum TestFunction: String, CaseIterable, Sendable {
     }
 
     /// ∇f(x, y), computed analytically in `Scalar`.
+    ///
+    /// Each gradient is written in the order in which PyTorch's autograd
+    /// evaluates the expression in `formula` (nodes run newest first, and a
+    /// variable's incoming gradients are summed in arrival order), so the
+    /// float32 results are bit-identical to `torch.autograd` on the same
+    /// expression. Algebraically tidier forms, such as −400·x·b for
+    /// Rosenbrock, round differently in the last place, and an optimizer
+    /// that oscillates near a minimum amplifies that ulp into a visibly
+    /// different trajectory.
     public func gradient<Scalar: BinaryFloatingPoint>(x: Scalar, y: Scalar) -> (x: Scalar, y: Scalar) {
         switch self {
         case .quadratic:
             return (x, 10 * y)
         case .rosenbrock:
-            let b = y - x * x
-            return (-2 * (1 - x) - 400 * x * b, 200 * b)
+            // 100·(y − x²)² sends 100·(2b) to y, and −(100·2b)·x to x twice
+            // (once per factor of x·x); (1 − x)² sends −(2a) last.
+            let a = 1 - x, b = y - x * x
+            let gb = 100 * (2 * b)
+            let m = -gb * x
+            return ((m + m) - 2 * a, gb)
         case .beale:
+            // The three squares are visited last term first; within each,
+            // x receives the product term's share before the −x term's.
             let y2 = y * y, y3 = y2 * y
-            let a = 1.5 - x + x * y
-            let b = 2.25 - x + x * y2
-            let c = 2.625 - x + x * y3
-            let dx = 2 * a * (y - 1) + 2 * b * (y2 - 1) + 2 * c * (y3 - 1)
-            let dy = 2 * a * x + 2 * b * (2 * x * y) + 2 * c * (3 * x * y2)
+            let ga = 2 * ((1.5 - x) + x * y)
+            let gb = 2 * ((2.25 - x) + x * y2)
+            let gc = 2 * ((2.625 - x) + x * y3)
+            let dx = ((((gc * y3 - gc) + gb * y2) - gb) + ga * y) - ga
+            let dy = ((gc * x) * (3 * y2) + (gb * x) * (2 * y)) + ga * x
             return (dx, dy)
         case .himmelblau:
-            let a = x * x + y - 11, b = x + y * y - 7
-            return (4 * x * a + 2 * b, 2 * a + 4 * y * b)
+            // The second square is visited first: x gets 2B, then 2A·x twice;
+            // y gets 2B·y twice, then 2A.
+            let gA = 2 * ((x * x + y) - 11), gB = 2 * ((x + y * y) - 7)
+            let m = gA * x, n = gB * y
+            return ((gB + m) + m, (n + n) + gA)
         case .saddle:
             return (2 * x, -2 * y)
         }

@@ -32,9 +32,10 @@ public struct TrainingConfiguration: Sendable {
     public var scale: ExperimentScale
     /// OpenBLAS threads during the run; nil picks by batch size (see `automaticThreads`).
     public var threads: Int?
-    /// At batch size 1 with plain SGD and no clipping, fold the update into
-    /// the backward pass (Sequential.backwardDescending): the same step with
-    /// a third of the memory traffic. Off computes every gradient first.
+    /// With plain SGD and no clipping, fold the update into the backward pass
+    /// (Sequential.backwardDescending): the same step with a third of the
+    /// memory traffic, since the weight gradients are never written and read
+    /// back. Off computes every gradient first, then steps.
     public var fusesPlainGradientDescent = true
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
@@ -108,7 +109,7 @@ public final class Trainer {
         let start = Date()
         var globalStep = 0
         let baseRate = optimizer.learningRate
-        let fused = configuration.fusesPlainGradientDescent && batchSize == 1 && configuration.clipNorm == nil
+        let fused = configuration.fusesPlainGradientDescent && configuration.clipNorm == nil
             && optimizer.isPlainGradientDescent
         epochLoop: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let epochStart = Date()
