@@ -72,6 +72,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Golden"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "NotebookRuntime", "Engine", "Charts"]),
+        // Runs the built tn: exit statuses and one-line messages for bad flags.
+        .testTarget(name: "CLITests", dependencies: ["tn"]),
     ],
     swiftLanguageModes: [.v5]
 )
