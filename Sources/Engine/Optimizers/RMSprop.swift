@@ -60,35 +60,58 @@ public struct RMSprop<Scalar: BinaryFloatingPoint>: Optimizer {
         let eps = Scalar(epsilon)
         let decay = Scalar(weightDecay)
         let mu = Scalar(momentum), hasMomentum = momentum > 0
-        let centered = self.centered
 
+        // One loop per variant, so that no branch is left inside a loop and
+        // LLVM vectorises each of them.
         squareAverage.withUnsafeMutableBufferPointer { sBuffer in
             gradientAverage.withUnsafeMutableBufferPointer { aBuffer in
                 momentumBuffer.withUnsafeMutableBufferPointer { bBuffer in
                     let s = sBuffer.baseAddress!
-                    for i in 0..<count {
-                        let grad = multiplyAdd(decay, p[i], g[i])
-                        let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
-                        s[i] = si
-                        var denominator: Scalar
-                        if centered {
-                            let average = aBuffer.baseAddress!
-                            let ai = torchLerp(average[i], grad, weight: oneMinusAlpha, weightIsSmall: lerpSmall)
-                            average[i] = ai
-                            // addcmul with value −1: s + (−1·a)·a, fused
-                            denominator = squareRoot(multiplyAdd(-ai, ai, si))
-                        } else {
-                            denominator = squareRoot(si)
+                    switch (centered, hasMomentum) {
+                    case (false, false):
+                        for i in 0..<count {
+                            let grad = multiplyAdd(decay, p[i], g[i])
+                            let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
+                            s[i] = si
+                            let denominator = squareRoot(si) + eps
+                            p[i] = p[i] + negativeRate * grad / denominator
                         }
-                        denominator = denominator + eps
-                        if hasMomentum {
-                            let buffer = bBuffer.baseAddress!
+                    case (false, true):
+                        let buffer = bBuffer.baseAddress!
+                        for i in 0..<count {
+                            let grad = multiplyAdd(decay, p[i], g[i])
+                            let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
+                            s[i] = si
+                            let denominator = squareRoot(si) + eps
                             // addcdiv rounds the quotient before adding
                             let bi = buffer[i] * mu + grad / denominator
                             buffer[i] = bi
                             p[i] = multiplyAdd(negativeRate, bi, p[i])
-                        } else {
+                        }
+                    case (true, false):
+                        let average = aBuffer.baseAddress!
+                        for i in 0..<count {
+                            let grad = multiplyAdd(decay, p[i], g[i])
+                            let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
+                            s[i] = si
+                            let ai = torchLerp(average[i], grad, weight: oneMinusAlpha, weightIsSmall: lerpSmall)
+                            average[i] = ai
+                            // addcmul with value −1: s + (−1·a)·a, fused
+                            let denominator = squareRoot(multiplyAdd(-ai, ai, si)) + eps
                             p[i] = p[i] + negativeRate * grad / denominator
+                        }
+                    case (true, true):
+                        let average = aBuffer.baseAddress!, buffer = bBuffer.baseAddress!
+                        for i in 0..<count {
+                            let grad = multiplyAdd(decay, p[i], g[i])
+                            let si = multiplyAdd(oneMinusAlpha * grad, grad, s[i] * a)
+                            s[i] = si
+                            let ai = torchLerp(average[i], grad, weight: oneMinusAlpha, weightIsSmall: lerpSmall)
+                            average[i] = ai
+                            let denominator = squareRoot(multiplyAdd(-ai, ai, si)) + eps
+                            let bi = buffer[i] * mu + grad / denominator
+                            buffer[i] = bi
+                            p[i] = multiplyAdd(negativeRate, bi, p[i])
                         }
                     }
                 }
