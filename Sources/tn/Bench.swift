@@ -52,7 +52,8 @@ struct Bench: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if !json {
-            print(String(format: "sgemm 512³: %.1f GFLOP/s on %d thread(s); data: %@", gigaflops, BLAS.threadCount, dataSource))
+            print(String(format: "sgemm 512³: %.1f GFLOP/s on %d thread(s), OpenBLAS %@ kernels; data: %@",
+                         gigaflops, BLAS.threadCount, BLAS.coreName, dataSource))
             print("batch  threads   samples/s     µs/step   matrix GFLOP/s  (% of sgemm)   peak RSS")
         }
         if resolved.kind == .cuda {
@@ -72,6 +73,7 @@ struct Bench: ParsableCommand {
                         var c = encoder.container(keyedBy: Key.self)
                         try c.encode(sgemm, forKey: Key("sgemm_512_gflops"))
                         try c.encode(data, forKey: Key("data"))
+                        try c.encode(BLAS.coreName, forKey: Key("blas_core"))
                     }
                 }
                 print(String(decoding: try encoder.encode(Line(measurement: measurement, sgemm: gigaflops, data: dataSource)), as: UTF8.self))

@@ -49,6 +49,15 @@ public enum BLAS {
                     x, 1, beta, y, 1)
     }
 
+    /// The kernel family OpenBLAS runs on this CPU ("Haswell", "SkylakeX",
+    /// "Cooperlake", ...): its own detection, or the OPENBLAS_CORETYPE
+    /// environment variable where that is set. Benchmarks report it, since
+    /// the same machine can differ by 1.5× between kernel families.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// The number of threads OpenBLAS uses for large products.
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
