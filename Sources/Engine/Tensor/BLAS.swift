@@ -49,6 +49,18 @@ public enum BLAS {
                     x, 1, beta, y, 1)
     }
 
+    /// The same over a row-major block whose rows are `stride` floats apart.
+    @inline(__always)
+    static func gemv(
+        _ a: StridedMatrix, transpose: Bool = false,
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+        alpha: Float = 1, beta: Float = 0
+    ) {
+        cblas_sgemv(CblasRowMajor, transpose ? CblasTrans : CblasNoTrans,
+                    Int32(a.rows), Int32(a.columns), alpha, a.data, Int32(a.stride),
+                    x, 1, beta, y, 1)
+    }
+
     /// The kernel family OpenBLAS runs on this CPU ("Haswell", "SkylakeX",
     /// "Cooperlake", ...): its own detection, or the OPENBLAS_CORETYPE
     /// environment variable where that is set. Benchmarks report it, since
