@@ -29,13 +29,39 @@ public enum BLAS {
         let n = transposeB ? b.rows : b.columns
         precondition(k == kB && c.rows == m && c.columns == n,
                      "gemm: cannot multiply \(describeShape([a.rows, a.columns]))\(transposeA ? "ᵀ" : "") by \(describeShape([b.rows, b.columns]))\(transposeB ? "ᵀ" : "") into \(describeShape([c.rows, c.columns]))")
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k),
-                    alpha, a.data, Int32(a.stride), b.data, Int32(b.stride),
-                    beta, c.data, Int32(c.stride))
+        var job = ProductJob(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                             alpha: alpha, beta: beta, a: a.data, lda: a.stride, b: b.data, ldb: b.stride,
+                             c: c.data, ldc: c.stride)
+        let parts = productThreads
+        if parts > 1 && m * n * k >= minimumSplitWork && openblas_get_num_threads() == 1 {
+            // Slice the longer side of C, if it gives every part 16 or more.
+            job.splitsColumns = n >= m
+            if (job.splitsColumns ? n : m) >= 16 * parts {
+                job.parts = parts
+                ProductThreads.shared.run(job)
+                return
+            }
+        }
+        job.run(part: 0)
     }
+
+    /// Threads of our own that share each matrix product (ProductThreads);
+    /// 1 leaves products to OpenBLAS, with its own `threadCount` threads.
+    /// Setting it above 1 also makes OpenBLAS single-threaded: its threaded
+    /// products are not safe to run from two threads at once.
+    public static var productThreads: Int = 1 {
+        didSet {
+            productThreads = max(1, productThreads)
+            if productThreads > 1 {
+                threadCount = 1
+                ProductThreads.shared.ensureHelpers(productThreads - 1)
+            }
+        }
+    }
+
+    /// Products below this many multiply-adds stay on the calling thread:
+    /// about 5 µs of work, less than waking a helper is worth.
+    static let minimumSplitWork = 32 * 128 * 128
 
     /// y = alpha · op(A) · x + beta · y, with x and y contiguous vectors.
     @inline(__always)

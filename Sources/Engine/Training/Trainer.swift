@@ -30,7 +30,8 @@ public struct TrainingConfiguration: Sendable {
     /// started with; nil keeps that rate throughout.
     public var learningRateSchedule: (any LearningRateSchedule)?
     public var scale: ExperimentScale
-    /// OpenBLAS threads during the run; nil picks by batch size (see `automaticThreads`).
+    /// Threads for matrix products during the run; nil picks by batch size
+    /// (see `automaticThreads` and `threadPlan`).
     public var threads: Int?
     /// With plain SGD and no clipping, fold the update into the backward pass
     /// (Sequential.backwardDescending): the same step with a third of the
@@ -59,6 +60,15 @@ public struct TrainingConfiguration: Sendable {
     public static func automaticThreads(batchSize: Int) -> Int {
         batchSize < 16 ? 1 : ProcessInfo.processInfo.activeProcessorCount
     }
+
+    /// Who runs `threads` threads of matrix products during training: our
+    /// own threads (BLAS.productThreads), with OpenBLAS single-threaded. Side
+    /// by side on the 2-core machine of BENCHMARKS.md they were 3–4% faster
+    /// at batch 32, where OpenBLAS's thread hand-offs weigh on small products,
+    /// and level with OpenBLAS's threads from batch 128 to 10,000.
+    public static func threadPlan(threads: Int) -> (openBLAS: Int, products: Int) {
+        threads > 1 ? (1, threads) : (1, 1)
+    }
 }
 
 public final class Trainer {
@@ -86,9 +96,15 @@ public final class Trainer {
         let stepCap = [configuration.maxStepsPerEpoch, configuration.scale.maxStepsPerEpoch].compactMap { $0 }.min()
         let stepsPerEpoch = min((count + batchSize - 1) / batchSize, stepCap ?? .max)
 
-        let previousThreads = BLAS.threadCount
-        BLAS.threadCount = configuration.threads ?? TrainingConfiguration.automaticThreads(batchSize: batchSize)
-        defer { BLAS.threadCount = previousThreads }
+        let previousThreads = (BLAS.threadCount, BLAS.productThreads)
+        let plan = TrainingConfiguration.threadPlan(
+            threads: configuration.threads ?? TrainingConfiguration.automaticThreads(batchSize: batchSize))
+        BLAS.productThreads = plan.products
+        BLAS.threadCount = plan.openBLAS
+        defer {
+            BLAS.productThreads = previousThreads.1
+            BLAS.threadCount = previousThreads.0
+        }
 
         // Everything a step touches is allocated here, once.
         model.reserve(batchCapacity: max(batchSize, min(configuration.evaluationBatchSize, test?.count ?? 0)))
