@@ -154,6 +154,9 @@ public struct ContourChart: Chart, Sendable {
         let area = PlotArea(left: outer.left, top: outer.top, right: outer.left + plotWidth, bottom: outer.top + plotHeight)
         xAxis.rangeStart = area.left; xAxis.rangeEnd = area.right
         yAxis.rangeStart = area.bottom; yAxis.rangeEnd = area.top
+        // A wide domain leaves the plot shorter than the space given to it:
+        // the chart ends under its x axis instead of keeping the gap.
+        let height = self.height - (outer.height - plotHeight)
 
         var document = SVGDocument(width: width, height: height, title: title, description: describe(levelList, scale), identity: csv())
         let clipID = document.id("plot")

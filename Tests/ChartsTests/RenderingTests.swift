@@ -131,4 +131,24 @@ final class RenderingTests: XCTestCase {
             XCTAssertLessThanOrEqual(Double(box[3]), region.y + region.height + 1, "\(region.name) draws past its bottom edge")
         }
     }
+
+    func testAWideContourEndsUnderItsAxisInsteadOfKeepingTheGap() throws {
+        // The quadratic's domain is 10 by 6: with equal units the plot is
+        // shorter than the 500 px asked for, and the chart shrinks to it.
+        let wide = ContourChart(title: "Wide", x: -5...5, y: -3...3, resolution: 20) { x, y in x * x + 10 * y * y }
+        let inspection = SVGInspection.parse(wide.svg())
+        let root = try XCTUnwrap(inspection.all("svg").first)
+        let height = try XCTUnwrap(Double(root.attributes["height"] ?? ""))
+        XCTAssertLessThan(height, 450, "the chart kept the unused space")
+        let clip = try XCTUnwrap(inspection.all("rect").first { $0.ancestors.last == "clipPath" })
+        let plotBottom = try XCTUnwrap(Double(clip.attributes["y"] ?? "")) + XCTUnwrap(Double(clip.attributes["height"] ?? ""))
+        let label = try XCTUnwrap(inspection.all("text").first { $0.text == "x" })
+        let labelY = try XCTUnwrap(Double(label.attributes["y"] ?? ""))
+        XCTAssertLessThan(labelY - plotBottom, 60, "the x label sits \(labelY - plotBottom) px below the plot")
+        XCTAssertGreaterThan(labelY - plotBottom, 20, "the x label overlaps the tick labels")
+        // A tall domain is limited by height and keeps it.
+        let tall = ContourChart(title: "Tall", x: -1...1, y: -3...3, resolution: 20) { x, y in x * x + y * y }
+        let tallRoot = try XCTUnwrap(SVGInspection.parse(tall.svg()).all("svg").first)
+        XCTAssertEqual(tallRoot.attributes["height"], "500")
+    }
 }
