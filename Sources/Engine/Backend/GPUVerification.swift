@@ -26,8 +26,12 @@
 //     workspace, warm-up before capture), and graph replay.
 //  5. Real device OOM: cuMemGetInfo and the suggestion against a real batch.
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.
-//  7. Learning curves and the benchmark targets need `tn train --backend`,
-//     a change to Train.swift that belongs to the command's owner.
+//  7. `tn train --backend cuda` against the CPU's learning curves, and
+//     `tn bench --backend cuda` beside ../shared/bench/pytorch_mlp.py
+//     --device cuda for BENCHMARKS.md.
+//  8. `tn build --backend cuda`: Tutorial.train sends the runs the CUDA
+//     trainer supports to the GPU (Tutorial.devicePlan) and prints why the
+//     others stay on the CPU; the chapters' claims must still hold.
 //
 // Commands, with the device tool, from the repository root:
 //   swift build -c release --static-swift-stdlib   (here; needs libcurl4-openssl-dev)
