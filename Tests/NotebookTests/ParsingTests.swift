@@ -10,6 +10,15 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(entries.map(\.depth), [0, 1, 0])
     }
 
+    func testSectionNumbersFollowTheNesting() throws {
+        let text = "- [A](a.md)\n  - [A1](a1.md)\n  - [A2](a2.md)\n    - [A2a](a2a.md)\n- [B](b.md)\n- [C](c.md)\n  - [C1](c1.md)\n"
+        let entries = try BookSummary.parse(text, displayPath: "chapters/SUMMARY.md")
+        XCTAssertEqual(BookSummary.sectionNumbers(entries), ["1", "1.1", "1.2", "1.2.1", "2", "3", "3.1"])
+        // A level skipped in the nesting counts as 1.
+        let skipping = try BookSummary.parse("- [A](a.md)\n    - [Deep](deep.md)\n", displayPath: "chapters/SUMMARY.md")
+        XCTAssertEqual(BookSummary.sectionNumbers(skipping), ["1", "1.1.1"])
+    }
+
     func testSummaryRejectsDuplicates() {
         XCTAssertThrowsError(try BookSummary.parse("- [A](a.md)\n- [A again](a.md)\n", displayPath: "chapters/SUMMARY.md")) { error in
             XCTAssertTrue("\(error)".contains("chapters/SUMMARY.md:2"), "\(error)")

@@ -65,4 +65,15 @@ final class SiteTests: XCTestCase {
         XCTAssertNil(server.resolve("/%2e%2e/secret.txt"))
         XCTAssertNil(server.resolve("/assets/../../secret.txt"))
     }
+
+    func testNestedChaptersAreNumberedUnderTheirParent() throws {
+        let book = try TemporaryBook(fixture: "book")
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        let page = try book.page("part/nested.html")
+        for number in ["1.", "2.", "2.1."] {
+            XCTAssertTrue(page.contains("<span class=\"toc-number\">\(number)</span>"), "no \(number) in the contents")
+        }
+        XCTAssertFalse(page.contains("<span class=\"toc-number\">3.</span>"), "the nested chapter got a top-level number")
+    }
 }

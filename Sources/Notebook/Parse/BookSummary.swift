@@ -14,6 +14,20 @@ public struct SummaryEntry: Equatable, Sendable {
 }
 
 public enum BookSummary {
+    /// Section numbers for entries in reading order, as mdBook gives them:
+    /// "1", "2", then "2.1", "2.2" for the chapters nested under the second.
+    /// A level skipped in the nesting counts as 1.
+    public static func sectionNumbers(_ entries: [SummaryEntry]) -> [String] {
+        var counters: [Int] = []
+        return entries.map { entry in
+            let depth = max(entry.depth, 0)
+            if counters.count > depth + 1 { counters.removeLast(counters.count - depth - 1) }
+            while counters.count < depth + 1 { counters.append(counters.count == depth ? 0 : 1) }
+            counters[depth] += 1
+            return counters.map(String.init).joined(separator: ".")
+        }
+    }
+
     /// Parses SUMMARY.md. `displayPath` is how errors name the file.
     public static func parse(_ text: String, displayPath: String) throws -> [SummaryEntry] {
         var entries: [SummaryEntry] = []

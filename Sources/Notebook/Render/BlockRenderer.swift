@@ -14,7 +14,7 @@ struct FigureReference {
 }
 
 struct BlockRenderer {
-    var chapterNumber: Int
+    var chapterNumber: String
     var quick: Bool
     /// Where CSV files of charts go, relative to the site root.
     var dataFolder: String

@@ -5,7 +5,8 @@ import Foundation
 
 struct ChapterDocument {
     var entry: SummaryEntry
-    var number: Int
+    /// The section number from SUMMARY.md's nesting: "3", or "3.1".
+    var number: String
     var displayPath: String
     var source: String
     var scanned: ScannedChapter

@@ -113,6 +113,7 @@ public enum SiteBuilder {
                                 hint: "create it with a list of links to the chapters, or pass --chapters DIR")
         }
         let entries = try BookSummary.parse(summaryText, displayPath: summaryDisplay)
+        let numbers = BookSummary.sectionNumbers(entries)
         var chapters: [ChapterDocument] = []
         var errors: [NotebookError] = []
         for (index, entry) in entries.enumerated() {
@@ -126,7 +127,7 @@ public enum SiteBuilder {
             do {
                 let scanned = try ChapterScanner.scan(text, displayPath: display)
                 chapters.append(ChapterDocument(
-                    entry: entry, number: index + 1, displayPath: display, source: text, scanned: scanned,
+                    entry: entry, number: numbers[index], displayPath: display, source: text, scanned: scanned,
                     url: String(entry.path.dropLast(3)) + ".html"))
             } catch let error as NotebookErrors {
                 errors += error.errors
