@@ -19,6 +19,17 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(BookSummary.sectionNumbers(skipping), ["1", "1.1.1"])
     }
 
+    func testBlockMarkersAreReplacedInOnePassWithTheirNewline() {
+        let html = "<p>a</p>\n<!--tn-block:0-->\n<p>b</p>\n<!--tn-block:1--><!--tn-block:7-->\n<!--tn-block:x-->"
+        let replaced = ChapterScanner.replaceBlockMarkers(in: html) { index in
+            index == 7 ? nil : "<div>block \(index)</div>"
+        }
+        // Block 7 has no HTML, so its marker stays; a marker without a number is left alone.
+        XCTAssertEqual(replaced, "<p>a</p>\n<div>block 0</div><p>b</p>\n<div>block 1</div><!--tn-block:7-->\n<!--tn-block:x-->")
+        // A replacement that itself contains a marker is not expanded again.
+        XCTAssertEqual(ChapterScanner.replaceBlockMarkers(in: "<!--tn-block:2-->") { _ in "<!--tn-block:3-->" }, "<!--tn-block:3-->")
+    }
+
     func testSummaryRejectsDuplicates() {
         XCTAssertThrowsError(try BookSummary.parse("- [A](a.md)\n- [A again](a.md)\n", displayPath: "chapters/SUMMARY.md")) { error in
             XCTAssertTrue("\(error)".contains("chapters/SUMMARY.md:2"), "\(error)")

@@ -31,6 +31,30 @@ public struct ScannedChapter: Sendable {
 enum ChapterScanner {
     static func blockMarker(_ index: Int) -> String { "<!--tn-block:\(index)-->" }
 
+    /// `html` with each block marker (and the newline after it, if any)
+    /// replaced by `replacement(index)`; a marker with no replacement stays.
+    static func replaceBlockMarkers(in html: String, _ replacement: (Int) -> String?) -> String {
+        let prefix = "<!--tn-block:", suffix = "-->"
+        var result = ""
+        result.reserveCapacity(html.utf8.count)
+        var rest = html[...]
+        while let start = rest.range(of: prefix) {
+            result += rest[..<start.lowerBound]
+            let afterPrefix = rest[start.upperBound...]
+            guard let end = afterPrefix.range(of: suffix), let index = Int(afterPrefix[..<end.lowerBound]),
+                  let text = replacement(index) else {
+                result += rest[start]
+                rest = afterPrefix
+                continue
+            }
+            result += text
+            rest = afterPrefix[end.upperBound...]
+            if rest.first == "\n" { rest = rest.dropFirst() }
+        }
+        result += rest
+        return result
+    }
+
     static func scan(_ text: String, displayPath: String) throws -> ScannedChapter {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         var blocks: [ExecutableBlock] = []

@@ -154,14 +154,16 @@ public enum SiteBuilder {
                 chapterNumber: chapter.number, quick: options.quick,
                 dataFolder: "data/\(chapter.entry.path.dropLast(3))", rootPrefix: root)
             let counter = BlockRenderer.Counter()
-            var html = anchored
+            // Blocks render in reading order (that numbers the figures), then
+            // go in at their markers in one pass over the page: replacing one
+            // marker at a time rescanned every figure already inserted.
+            var blockHTML: [Int: String] = [:]
             for block in chapter.scanned.blocks {
-                let blockHTML = renderer.render(
+                blockHTML[block.index] = renderer.render(
                     block: block, result: results[chapter.entry.path]?[block.index],
                     note: notes[chapter.entry.path]?[block.index], page: chapter.url, counter: counter)
-                html = html.replacingOccurrences(of: ChapterScanner.blockMarker(block.index) + "\n", with: blockHTML)
-                html = html.replacingOccurrences(of: ChapterScanner.blockMarker(block.index), with: blockHTML)
             }
+            let html = ChapterScanner.replaceBlockMarkers(in: anchored) { blockHTML[$0] }
             for (id, reference) in counter.references {
                 if figures[id] != nil {
                     report.errors.append(NotebookError("the figure id '\(id)' is used twice in the book",
