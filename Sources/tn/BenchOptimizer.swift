@@ -50,6 +50,7 @@ struct BenchOptimizer: ParsableCommand {
                 ("sgd", SGD<Float>(learningRate: 0.01), 3),
                 ("sgd momentum 0.9", SGD<Float>(learningRate: 0.01, momentum: 0.9), 5),
                 ("rmsprop", RMSprop<Float>(), 5),
+                ("rmsprop centered momentum 0.9", RMSprop<Float>(momentum: 0.9, centered: true), 9),
                 ("adamw", AdamW<Float>(), 7),
                 ("adam amsgrad", Adam<Float>(amsgrad: true), 9),
                 ("adagrad", Adagrad<Float>(), 5),

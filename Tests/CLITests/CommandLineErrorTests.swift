@@ -6,14 +6,7 @@ import Foundation
 import XCTest
 
 final class CommandLineErrorTests: XCTestCase {
-    /// The `tn` built beside this test bundle (the test target depends on it).
-    private var executable: URL {
-        var directory = Bundle(for: Self.self).bundleURL
-        while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents" {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("tn")
-    }
+    private var executable: URL { BuiltExecutable.tn }
 
     private struct Outcome {
         var status: Int32

@@ -8,13 +8,7 @@ import Foundation
 import XCTest
 
 final class InterruptedBuildTests: XCTestCase {
-    private var executable: URL {
-        var directory = Bundle(for: Self.self).bundleURL
-        while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents" {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("tn")
-    }
+    private var executable: URL { BuiltExecutable.tn }
 
     private var root: URL!
     private var chapters: URL { root.appendingPathComponent("chapters") }

@@ -129,23 +129,31 @@ final class ProductThreadsTests: XCTestCase {
     }
 
     func testTrainingOnTwoThreadsRepeatsAndAgreesWithOneThread() {
-        // The trainer's plan: our threads share the products, OpenBLAS runs
-        // single-threaded.
-        XCTAssertEqual(TrainingConfiguration.threadPlan(threads: 2).openBLAS, 1)
-        XCTAssertEqual(TrainingConfiguration.threadPlan(threads: 2).products, 2)
         var generator = RandomGenerator(seed: 4)
         let count = 256, features = 64
         let inputs = Tensor(shape: [count, features])
         for i in 0..<inputs.count { inputs.data[i] = generator.uniform(0, 1) }
         let labels = (0..<count).map { Int32($0 % 10) }
         let data = Dataset(inputs: inputs, labels: labels)
+        // The settings in force during each run's steps.
+        var during: [(openBLAS: Int, products: Int)] = []
         func losses(threads: Int) -> [Double] {
             let model = Sequential.perceptron(sizes: [features, 128, 96, 10], dropout: [0.2], seed: 3)
             let trainer = Trainer(model: model, optimizer: SGD<Float>(learningRate: 0.05))
             let configuration = TrainingConfiguration(batchSize: 48, epochs: 2, seed: 9, scale: .full, threads: threads)
-            return trainer.fit(train: data, configuration: configuration).trainLosses
+            var seen: (openBLAS: Int, products: Int)?
+            let result = trainer.fit(train: data, configuration: configuration) { _ in
+                seen = seen ?? (BLAS.threadCount, BLAS.productThreads)
+            }
+            during.append(seen!)
+            return result.trainLosses
         }
         let two = losses(threads: 2), one = losses(threads: 1)
+        // Our threads share the products, OpenBLAS runs single-threaded.
+        XCTAssertEqual(during[0].openBLAS, 1)
+        XCTAssertEqual(during[0].products, 2)
+        XCTAssertEqual(during[1].openBLAS, 1)
+        XCTAssertEqual(during[1].products, 1)
         XCTAssertEqual(losses(threads: 2), two, "the same seed and thread count repeat to the bit")
         XCTAssertEqual(two.count, one.count)
         for (a, b) in zip(two, one) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }

@@ -124,14 +124,23 @@ public final class Linear: Layer {
                           into: columns(span, of: weightGradient))
             }
         }
+        sumRowsIntoBiasGradient(outputGradient)
+        return needsInputGradient ? computeInputGradient(outputGradient) : nil
+    }
+
+    /// db = Σ_rows dY, into the bias gradient.
+    private func sumRowsIntoBiasGradient(_ outputGradient: Matrix) {
         biasGradient.update(from: outputGradient.data, count: outputFeatures)
         for r in 1..<max(outputGradient.rows, 1) {
             Vectorized.add(outputGradient.row(r), into: biasGradient, outputFeatures)
         }
-        guard needsInputGradient else { return nil }
-        inputGradient.reserve(rows: max(reservedRows, x.rows))
-        let dx = inputGradient.matrix(rows: x.rows)
-        if x.rows == 1 {
+    }
+
+    /// dX = dY W with the current weights.
+    private func computeInputGradient(_ outputGradient: Matrix) -> Matrix {
+        inputGradient.reserve(rows: max(reservedRows, outputGradient.rows))
+        let dx = inputGradient.matrix(rows: outputGradient.rows)
+        if outputGradient.rows == 1 {
             BLAS.gemv(weight, transpose: true, outputGradient.data, into: dx.data)
         } else {
             BLAS.gemm(outputGradient, weight, into: dx)
@@ -150,17 +159,7 @@ public final class Linear: Layer {
         outputGradient.requireColumns(outputFeatures, "\(description) backward")
         precondition(outputGradient.rows == x.rows,
                      "\(description): output gradient has \(outputGradient.rows) rows, the forward pass had \(x.rows)")
-        var dx: Matrix?
-        if needsInputGradient {
-            inputGradient.reserve(rows: max(reservedRows, x.rows))
-            let m = inputGradient.matrix(rows: x.rows)
-            if x.rows == 1 {
-                BLAS.gemv(weight, transpose: true, outputGradient.data, into: m.data)
-            } else {
-                BLAS.gemm(outputGradient, weight, into: m)
-            }
-            dx = m
-        }
+        let dx = needsInputGradient ? computeInputGradient(outputGradient) : nil
         // Only the input's nonzero columns of W change.
         let span = lastSpan
         if x.rows == 1 {
@@ -176,10 +175,7 @@ public final class Linear: Layer {
                 BLAS.gemm(StridedMatrix(outputGradient), transposeA: true, columns(span, of: x),
                           into: columns(span, of: weight), alpha: -learningRate, beta: 1)
             }
-            biasGradient.update(from: outputGradient.data, count: outputFeatures)
-            for r in 1..<outputGradient.rows {
-                Vectorized.add(outputGradient.row(r), into: biasGradient, outputFeatures)
-            }
+            sumRowsIntoBiasGradient(outputGradient)
             Vectorized.addScaled(biasGradient, by: -learningRate, into: bias, outputFeatures)
         }
         return dx

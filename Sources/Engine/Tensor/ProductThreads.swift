@@ -13,7 +13,7 @@
 // differently.
 //
 // Used only while `BLAS.productThreads` is above 1, which the trainer sets
-// when it trains on several threads (TrainingConfiguration.threadPlan);
+// when it trains on several threads (Trainer.fit);
 // OpenBLAS then runs single-threaded, so the two kinds of threads never
 // compete for the cores. A product requested while another thread's product
 // is in flight runs single-threaded on its own caller.

@@ -31,7 +31,7 @@ public struct TrainingConfiguration: Sendable {
     public var learningRateSchedule: (any LearningRateSchedule)?
     public var scale: ExperimentScale
     /// Threads for matrix products during the run; nil picks by batch size
-    /// (see `automaticThreads` and `threadPlan`).
+    /// (see `automaticThreads`).
     public var threads: Int?
     /// With plain SGD and no clipping, fold the update into the backward pass
     /// (Sequential.backwardDescending): the same step with a third of the
@@ -61,14 +61,6 @@ public struct TrainingConfiguration: Sendable {
         batchSize < 16 ? 1 : ProcessInfo.processInfo.activeProcessorCount
     }
 
-    /// Who runs `threads` threads of matrix products during training: our
-    /// own threads (BLAS.productThreads), with OpenBLAS single-threaded. Side
-    /// by side on the 2-core machine of BENCHMARKS.md they were 3–4% faster
-    /// at batch 32, where OpenBLAS's thread hand-offs weigh on small products,
-    /// and level with OpenBLAS's threads from batch 128 to 10,000.
-    public static func threadPlan(threads: Int) -> (openBLAS: Int, products: Int) {
-        threads > 1 ? (1, threads) : (1, 1)
-    }
 }
 
 public final class Trainer {
@@ -96,11 +88,14 @@ public final class Trainer {
         let stepCap = [configuration.maxStepsPerEpoch, configuration.scale.maxStepsPerEpoch].compactMap { $0 }.min()
         let stepsPerEpoch = min((count + batchSize - 1) / batchSize, stepCap ?? .max)
 
+        // The products' threads are our own (BLAS.productThreads), with
+        // OpenBLAS single-threaded: side by side on the 2-core machine of
+        // BENCHMARKS.md that was 3–4% faster at batch 32, where OpenBLAS's
+        // thread hand-offs weigh on small products, and level with OpenBLAS's
+        // threads from batch 128 to 10,000.
         let previousThreads = (BLAS.threadCount, BLAS.productThreads)
-        let plan = TrainingConfiguration.threadPlan(
-            threads: configuration.threads ?? TrainingConfiguration.automaticThreads(batchSize: batchSize))
-        BLAS.productThreads = plan.products
-        BLAS.threadCount = plan.openBLAS
+        BLAS.productThreads = configuration.threads ?? TrainingConfiguration.automaticThreads(batchSize: batchSize)
+        BLAS.threadCount = 1
         defer {
             BLAS.productThreads = previousThreads.1
             BLAS.threadCount = previousThreads.0
