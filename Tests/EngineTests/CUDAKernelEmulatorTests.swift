@@ -1,8 +1,9 @@
 // The CUDA C kernels themselves, executed on the CPU by KernelEmulator, against
 // their Swift twins: LayerNorm forward and backward over a 300-wide row (so
 // the block's strided loops wrap), ReLU + Philox dropout, softmax
-// cross-entropy and its loss accumulator, evaluation, bias sums, the gather
-// and both optimizer updates. The emulator rounds like the twins (no FMA
+// cross-entropy and its loss accumulator (with the divergence limit),
+// evaluation, bias sums, the gather, every optimizer update (with a schedule,
+// a clipping coefficient, and after a divergence) and both clipping passes. The emulator rounds like the twins (no FMA
 // contraction, glibc's expf/logf), so agreement is to 1e-6 or exact.
 import Foundation
 import XCTest
@@ -34,9 +35,14 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         std::vector<float> dLogits(R * C), rowLoss(R);
         std::vector<double> accumulators(4, 0.0);
         run(1, 256, [&] { softmax_cross_entropy(logits.data(), labels.data(), dLogits.data(), rowLoss.data(), R, C, 1.0f / R); });
-        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, accumulators.data(), counters.data()); });
+        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, accumulators.data(), counters.data(), 1e30); });
         run(1, 256, [&] { evaluate_rows(logits.data(), labels.data(), R, C, accumulators.data()); });
         output("sce_dlogits", dLogits); output("sce_rowloss", rowLoss); output("accumulators", accumulators);
+        // A limit below the batch's mean loss: step 4 of the epoch diverged.
+        std::vector<unsigned> divergedCounters = {3, 9, 0, 0};
+        std::vector<double> divergedAccumulators(4, 0.0);
+        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, divergedAccumulators.data(), divergedCounters.data(), 0.5); });
+        output("diverged_counters", divergedCounters); output("diverged_accumulators", divergedAccumulators);
 
         std::vector<float> sums(F), filled(R * F);
         run(2, 256, [&] { column_sums(dy.data(), sums.data(), R, F); });
@@ -51,13 +57,43 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         output("batch", batch); output("batch_labels", batchLabels);
 
         auto p = input<float>("p"), g = input<float>("g");
-        std::vector<float> sgd = p, momentum(N, 0.0f), adam = p, m(N, 0.0f), v(N, 0.0f);
-        for (unsigned step = 0; step < 3; ++step) {
-            std::vector<unsigned> c = {0, step, 0, 0};
-            run(4, 256, [&] { sgd_update(sgd.data(), g.data(), momentum.data(), N, 0.1f, 0.9f, 0.1f, 0.01f, 1, c.data()); });
-            run(4, 256, [&] { adam_update(adam.data(), g.data(), m.data(), v.data(), N, 1e-2, 0.9, 0.999, 1e-8f, 0.05f, 1, c.data()); });
-        }
-        output("sgd", sgd); output("adam", adam);
+        // Every update kernel, seven steps (RAdam rectifies from step 6), with a
+        // two-entry schedule: 0.05 for step 0 of the epoch, then 0.02.
+        std::vector<double> baseScalars = {1, 1, 1, 0, 0, 0, 0, 0, 0.05, 0.02};
+        auto steps = [&](int buffers, float initial, double scale,
+                         const std::function<void(float*, float*, double*, const unsigned*)>& launch) {
+            std::vector<float> parameters = p, state(std::max(N * buffers, 1), initial);
+            std::vector<double> scalars = baseScalars;
+            scalars[2] = scale;
+            for (unsigned step = 0; step < 7; ++step) {
+                std::vector<unsigned> c = {step, step, 0, 0};
+                run(4, 256, [&] { launch(parameters.data(), state.data(), scalars.data(), c.data()); });
+            }
+            return parameters;
+        };
+        const float* G = g.data();
+        output("sgd", steps(1, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.1f, 0.01f, 1); }));
+        output("sgd_scaled", steps(1, 0, 0.25, [&](float* q, float* s, double* k, const unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.0f, 0.0f, 0); }));
+        output("adam", steps(3, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.05f, 1, 1); }));
+        output("rmsprop", steps(3, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { rmsprop_update(q, G, s, N, k, 2, c, 0.99f, 1e-8f, 0.01f, 0.9f, 1); }));
+        output("adagrad", steps(1, 0.1f, 1, [&](float* q, float* s, double* k, const unsigned* c) { adagrad_update(q, G, s, N, k, 2, c, 0.01, 0.01f, 1e-10f); }));
+        output("adadelta", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adadelta_update(q, G, s, N, k, 2, c, 0.9f, 1e-6f, 0.01f); }));
+        output("adamax", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adamax_update(q, G, s, N, k, 2, c, 0.9, 0.999f, 1e-8f, 0.01f); }));
+        output("nadam", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { nadam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f, 4e-3); }));
+        output("radam", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { radam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f); }));
+
+        // After a diverged step the update leaves everything alone.
+        std::vector<float> frozen = p, frozenState(N, 0.0f);
+        std::vector<double> frozenScalars = baseScalars;
+        std::vector<unsigned> divergedStep = {4, 4, 2, 0};
+        run(4, 256, [&] { sgd_update(frozen.data(), G, frozenState.data(), N, frozenScalars.data(), 2, divergedStep.data(), 0.9f, 0.0f, 0.0f, 0); });
+        output("frozen", frozen);
+
+        // Clipping: the two passes over four blocks, to a norm of 2.
+        std::vector<double> partials(4), clipScalars(9, 0.0);
+        run(4, 256, [&] { gradient_square_sums(G, N, partials.data()); });
+        run(1, 256, [&] { clip_coefficient(partials.data(), 4, 2.0, clipScalars.data()); });
+        output("clip_scalars", clipScalars);
         return 0;
     }
     """#
@@ -123,15 +159,46 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         try check("batch", batch, limit: 0)
         XCTAssertEqual(try KernelEmulator.read(Int32.self, "batch_labels", in: directory), batchLabels)
 
-        // Three steps of Nesterov SGD with weight decay and of AdamW.
-        var sgd = p, adam = p
-        var sgdState: [[Float]] = [], adamState: [[Float]] = []
-        let nesterov = DeviceOptimizer.sgd(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true)
-        let adamW = DeviceOptimizer.adam(learningRate: 1e-2, weightDecay: 0.05, decoupled: true)
-        for step in 0..<3 {
-            sgd.withUnsafeMutableBufferPointer { s in g.withUnsafeBufferPointer { nesterov.twinStep(parameters: s, gradients: $0, state: &sgdState, completedSteps: UInt32(step)) } }
-            adam.withUnsafeMutableBufferPointer { s in g.withUnsafeBufferPointer { adamW.twinStep(parameters: s, gradients: $0, state: &adamState, completedSteps: UInt32(step)) } }
+        // The divergence limit.
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "diverged_counters", in: directory), [3, 9, 4, 0])
+        let diverged = try KernelEmulator.read(Double.self, "diverged_accumulators", in: directory)
+        XCTAssertEqual(diverged[KernelSource.Accumulator.divergedLoss], KernelTwins.trainingLossSum(rowLoss: rowLoss, rows: r) / Double(r),
+                       accuracy: 1e-12)
+        XCTAssertGreaterThan(diverged[KernelSource.Accumulator.divergedLoss], 0.5)
+
+        // Every update kernel against its twin, seven steps with a two-rate schedule.
+        let gradients = [[Float]](repeating: g, count: 7), rates = [0.05, 0.02]
+        let updates: [(String, DeviceOptimizer)] = [
+            ("sgd", .sgd(learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01, nesterov: true)),
+            ("adam", .adam(learningRate: 0.05, weightDecay: 0.05, decoupled: true, amsgrad: true)),
+            ("rmsprop", .rmsprop(learningRate: 0.05, weightDecay: 0.01, momentum: 0.9, centered: true)),
+            ("adagrad", .adagrad(learningRate: 0.05, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1)),
+            ("adadelta", .adadelta(learningRate: 0.05, weightDecay: 0.01)),
+            ("adamax", .adamax(learningRate: 0.05, weightDecay: 0.01)),
+            ("nadam", .nadam(learningRate: 0.05, weightDecay: 0.01)),
+            ("radam", .radam(learningRate: 0.05, weightDecay: 0.01)),
+        ]
+        for (name, optimizer) in updates {
+            let expected = twinSteps(optimizer, parameters: p, gradients: gradients, rates: rates)
+            XCTAssertNotEqual(expected, p, name)
+            try check(name, expected, limit: 0)
         }
-        try check("sgd", sgd); try check("adam", adam)
+        // A clipping coefficient of 0.25 scales every gradient before the update.
+        var scaledScalars = DeviceOptimizer.sgd(learningRate: 0.05, momentum: 0.9).initialScalars(rates: rates)
+        scaledScalars[KernelSource.Scalar.gradientScale] = 0.25
+        let scaled = twinSteps(.sgd(learningRate: 0.05, momentum: 0.9), parameters: p,
+                               gradients: gradients.map { $0.map { $0 * 0.25 } }, rates: rates)
+        try check("sgd_scaled", scaled, limit: 0)
+        try check("frozen", p, limit: 0)
+
+        // Clipping: the norm in the kernels' order, and the coefficient.
+        let clip = try KernelEmulator.read(Double.self, "clip_scalars", in: directory)
+        var twinScalars = [Double](repeating: 0, count: 9), partials = [Double](repeating: 0, count: 4)
+        KernelTwins.gradientSquareSums(g, count: n, blocks: 4, into: &partials)
+        KernelTwins.clipCoefficient(partials: partials, blocks: 4, maxNorm: 2, scalars: &twinScalars)
+        XCTAssertEqual(clip, twinScalars)
+        let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        XCTAssertEqual(clip[KernelSource.Scalar.gradientNorm], norm, accuracy: 1e-9 * norm)
+        XCTAssertEqual(clip[KernelSource.Scalar.gradientScale], 2 / (norm + 1e-6), accuracy: 1e-12)
     }
 }

@@ -27,7 +27,9 @@ final class CUDASelfTestTests: XCTestCase {
         let plan = try NetworkPlan(Sequential.tutorialNetwork())
         let sgd = CUDANetwork.memoryNeeded(plan: plan, optimizer: .sgd(learningRate: 0.1))
         let adam = CUDANetwork.memoryNeeded(plan: plan, optimizer: .adam())
-        XCTAssertEqual(sgd.fixed, 4 * 935_434 * 2 + 16 + 32, "parameters and gradients, no state for plain SGD")
+        // Parameters and gradients, no state for plain SGD; counters and
+        // accumulators; the step scalars with one rate and the clipping partials.
+        XCTAssertEqual(sgd.fixed, 4 * 935_434 * 2 + 16 + 32 + 8 * (8 + 1 + 128), "no state for plain SGD")
         XCTAssertEqual(adam.fixed - sgd.fixed, 4 * 935_434 * 2, "Adam keeps two moments")
         // Input 784, nine 512-wide activations, logits, two 784-wide scratch
         // gradients, LayerNorm statistics, a label and a row loss per row.
@@ -80,6 +82,73 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         let divergence = try XCTUnwrap(cpu.divergence, "a learning rate of 1e30 diverges on the CPU")
         XCTAssertEqual(gpu.divergence, divergence)
         XCTAssertEqual(gpu.totalSteps, cpu.totalSteps)
+    }
+
+    /// Trains the same plain network on the CPU and on the emulated device.
+    func bothTrainers(_ optimizer: DeviceOptimizer, _ configuration: TrainingConfiguration, rows: Int = 300)
+        throws -> (cpu: TrainingResult, gpu: TrainingResult, cpuModel: Sequential, gpuModel: Sequential) {
+        let train = try dataset(rows: rows, seed: 1), test = try dataset(rows: 64, seed: 8)
+        let cpuModel = Sequential.perceptron(sizes: [24, 64, 10], seed: 5), gpuModel = Sequential.perceptron(sizes: [24, 64, 10], seed: 5)
+        let cpu = Trainer(model: cpuModel, optimizer: optimizer.engineOptimizer()).fit(train: train, test: test, configuration: configuration)
+        let gpu = try CUDATrainer(model: gpuModel, optimizer: optimizer, options: CUDATrainingOptions(stepsPerGraph: 4), device: EmulatedDevice())
+            .fit(train: train, test: test, configuration: configuration)
+        return (cpu, gpu, cpuModel, gpuModel)
+    }
+
+    func curve(_ result: TrainingResult) -> [Float] { (result.trainLosses + result.testLosses).map(Float.init) }
+
+    func testScheduleRatesReachTheDeviceStepByStep() throws {
+        // A warm-up over the first 12 steps (the epoch has 10), so rates change within and across epochs.
+        let scheduled = TrainingConfiguration(batchSize: 32, epochs: 3, seed: 2, learningRateSchedule: LinearWarmup(steps: 12), scale: .full)
+        let constant = TrainingConfiguration(batchSize: 32, epochs: 3, seed: 2, scale: .full)
+        let withSchedule = try bothTrainers(.radam(learningRate: 1e-2), scheduled)
+        let without = try bothTrainers(.radam(learningRate: 1e-2), constant)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(curve(withSchedule.gpu), curve(withSchedule.cpu)), 1e-5)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(withSchedule.gpuModel.parameterSnapshot(), withSchedule.cpuModel.parameterSnapshot()), 1e-4)
+        XCTAssertGreaterThan(BackendSelfTest.relativeError(curve(withSchedule.gpu), curve(without.gpu)), 1e-3,
+                             "the warm-up changes the run")
+    }
+
+    func testClippingOnTheDeviceMatchesTheCPUTrainer() throws {
+        let clipped = TrainingConfiguration(batchSize: 32, epochs: 2, seed: 2, clipNorm: 0.05, scale: .full)
+        let free = TrainingConfiguration(batchSize: 32, epochs: 2, seed: 2, scale: .full)
+        let withClipping = try bothTrainers(.sgd(learningRate: 0.5, momentum: 0.9), clipped)
+        let without = try bothTrainers(.sgd(learningRate: 0.5, momentum: 0.9), free)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(curve(withClipping.gpu), curve(withClipping.cpu)), 1e-5)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(withClipping.gpuModel.parameterSnapshot(), withClipping.cpuModel.parameterSnapshot()), 1e-4)
+        XCTAssertGreaterThan(BackendSelfTest.relativeError(curve(withClipping.gpu), curve(without.gpu)), 1e-3, "clipping to 0.05 changes the run")
+    }
+
+    func testAFiniteLossAboveTheLimitStopsTrainingWhereTheCPUTrainerStops() throws {
+        // With lr 10 the batch losses go 2.3, 11.6, 10.9, 47.5, 3.4e3, …: step 4 passes 40.
+        let configuration = TrainingConfiguration(batchSize: 32, epochs: 3, seed: 2, divergenceLoss: 40, scale: .full)
+        let run = try bothTrainers(.sgd(learningRate: 10), configuration)
+        let expected = try XCTUnwrap(run.cpu.divergence, "lr 10 passes a loss of 40 on the CPU")
+        let actual = try XCTUnwrap(run.gpu.divergence)
+        XCTAssertTrue(expected.loss.isFinite && expected.loss > 40, "\(expected.loss)")
+        XCTAssertEqual(expected.step, 4)
+        XCTAssertEqual([actual.epoch, actual.step, actual.globalStep], [expected.epoch, expected.step, expected.globalStep])
+        XCTAssertEqual(actual.loss, expected.loss, accuracy: 1e-4 * expected.loss)
+        XCTAssertEqual(run.gpu.epochs.count, run.cpu.epochs.count)
+        // No update at or after the diverged step: the parameters are the CPU Trainer's.
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(run.gpuModel.parameterSnapshot(), run.cpuModel.parameterSnapshot()), 1e-4)
+    }
+
+    func testModelUpdateEveryBringsTheParametersBackForSnapshots() throws {
+        let train = try dataset(rows: 128, seed: 3)
+        let model = Sequential.perceptron(sizes: [24, 64, 10], seed: 6)
+        let initial = model.parameterSnapshot()
+        var seen: [Int: [Float]] = [:]
+        try CUDATrainer(model: model, optimizer: .adam(learningRate: 1e-3), device: EmulatedDevice())
+            .fit(train: train, configuration: TrainingConfiguration(batchSize: 32, epochs: 4, seed: 1, scale: .full),
+                 modelUpdateEvery: 2) { event in
+                if case .epochEnded(let metrics) = event { seen[metrics.epoch] = model.parameterSnapshot() }
+            }
+        XCTAssertEqual(seen[1], initial, "epoch 1 is not a snapshot epoch: the parameters stay on the device")
+        XCTAssertNotEqual(seen[2], initial)
+        XCTAssertEqual(seen[3], seen[2])
+        XCTAssertNotEqual(seen[4], seen[2])
+        XCTAssertEqual(seen[4], model.parameterSnapshot(), "the final parameters")
     }
 
     func testTrainingWithDropoutAndAdamLowersTheLossAndReturnsTheParameters() throws {

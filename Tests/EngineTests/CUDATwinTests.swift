@@ -136,19 +136,6 @@ final class CUDATwinTests: XCTestCase {
 
     // MARK: Optimizer twins
 
-    func twinSteps(_ optimizer: DeviceOptimizer, parameters: [Float], gradients: [[Float]]) -> [Float] {
-        var parameters = parameters
-        var state: [[Float]] = []
-        for (step, gradient) in gradients.enumerated() {
-            parameters.withUnsafeMutableBufferPointer { p in
-                gradient.withUnsafeBufferPointer { g in
-                    optimizer.twinStep(parameters: p, gradients: g, state: &state, completedSteps: UInt32(step))
-                }
-            }
-        }
-        return parameters
-    }
-
     func testPlainSGDTwinEqualsTheEngineSGD() {
         var engine = SGD<Float>(learningRate: 0.05)
         var expected: [Float] = [0.3, -1.2, 2.0]

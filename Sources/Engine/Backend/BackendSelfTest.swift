@@ -55,13 +55,45 @@ public enum BackendSelfTest {
         return (logitValues, model.gradients.array)
     }
 
+    /// Every update kernel and every variant flag, with weight decay where the
+    /// optimizer has it. Ten steps take RAdam through both of its branches.
     static let optimizers: [DeviceOptimizer] = [
         .sgd(learningRate: 0.05),
         .sgd(learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 1e-3),
         .sgd(learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true),
         .adam(learningRate: 1e-3, weightDecay: 1e-2),
         .adam(learningRate: 1e-3, weightDecay: 1e-2, decoupled: true),
+        .adam(learningRate: 1e-3, decoupled: true, amsgrad: true),
+        .rmsprop(learningRate: 1e-3, weightDecay: 1e-3),
+        .rmsprop(learningRate: 1e-3, momentum: 0.9, centered: true),
+        .adagrad(learningRate: 0.05, learningRateDecay: 1e-2, weightDecay: 1e-3, initialAccumulatorValue: 0.1),
+        .adadelta(learningRate: 1, weightDecay: 1e-3),
+        .adamax(learningRate: 2e-3, weightDecay: 1e-3),
+        .nadam(learningRate: 2e-3, weightDecay: 1e-3),
+        .radam(learningRate: 1e-3, weightDecay: 1e-3),
     ]
+
+    /// Ten steps of the twin of `optimizer` (clipping to `clipNorm` when set)
+    /// against the engine's own optimizer and clipGlobalNorm, on the network
+    /// without dropout, whose gradients the twin and the engine agree on.
+    static func twinStepsAgainstEngine(_ optimizer: DeviceOptimizer, clipNorm: Double? = nil, seed: UInt64) throws -> SelfTestCheck {
+        let model = models(seed: seed).plain
+        let twin = TwinNetwork(plan: try NetworkPlan(model), parameters: model.parameterSnapshot())
+        twin.clipNorm = clipNorm
+        var engine = optimizer.engineOptimizer()
+        for step in 0..<10 {
+            let (inputs, labels) = randomBatch(rows: 16, features: 24, classes: 10, seed: seed &+ 100 &+ UInt64(step))
+            _ = engineReference(model, inputs: inputs, labels: labels, rows: 16)
+            if let clipNorm { clipGlobalNorm(model.gradients.buffer, maxNorm: clipNorm) }
+            engine.step(parameters: model.parameters.buffer, gradients: UnsafeBufferPointer(model.gradients.buffer))
+            _ = twin.forward(inputs, rows: 16, mode: .training)
+            twin.backward(labels: labels)
+            twin.step(optimizer)
+        }
+        let clipping = clipNorm.map { ", clipped to norm \($0)" } ?? ""
+        return SelfTestCheck(name: "twin 10 steps of \(optimizer.name)\(clipping) vs engine",
+                             error: relativeError(twin.parameters, model.parameterSnapshot()), tolerance: 1e-4)
+    }
 
     // MARK: CPU
 
@@ -82,20 +114,11 @@ public enum BackendSelfTest {
             checks.append(SelfTestCheck(name: "twin forward vs engine, batch \(rows)", error: relativeError(logits, reference.logits), tolerance: 1e-4))
             checks.append(SelfTestCheck(name: "twin gradients vs engine, batch \(rows)", error: relativeError(twin.gradients, reference.gradients), tolerance: 1e-4))
         }
-        // Ten steps of plain SGD: the twin's update against the engine's SGD.
-        let model = models(seed: seed).plain
-        let twin = TwinNetwork(plan: try NetworkPlan(model), parameters: model.parameterSnapshot())
-        var engineSGD = SGD<Float>(learningRate: 0.05)
-        var state: [[Float]] = []
-        for step in 0..<10 {
-            let (inputs, labels) = randomBatch(rows: 16, features: 24, classes: 10, seed: seed &+ 100 &+ UInt64(step))
-            _ = engineReference(model, inputs: inputs, labels: labels, rows: 16)
-            engineSGD.step(parameters: model.parameters.buffer, gradients: UnsafeBufferPointer(model.gradients.buffer))
-            _ = twin.forward(inputs, rows: 16, mode: .training)
-            twin.backward(labels: labels)
-            twin.step(.sgd(learningRate: 0.05), state: &state)
+        // Ten steps of every optimizer: the twins' updates against the engine's optimizers.
+        for optimizer in optimizers {
+            checks.append(try twinStepsAgainstEngine(optimizer, seed: seed))
         }
-        checks.append(SelfTestCheck(name: "twin 10 SGD steps vs engine", error: relativeError(twin.parameters, model.parameterSnapshot()), tolerance: 1e-4))
+        checks.append(try twinStepsAgainstEngine(.sgd(learningRate: 0.05, momentum: 0.9), clipNorm: 0.5, seed: seed))
         return checks + (try runEmulated(seed: seed))
     }
 
@@ -155,31 +178,43 @@ public enum BackendSelfTest {
             checks.append(SelfTestCheck(name: "GPU gradients with dropout vs twin, batch \(rows)", error: relativeError(try network.downloadGradients(), twin.gradients), tolerance: tolerance))
         }
 
-        // Ten steps of each optimizer, a new random batch each step, dropout on.
-        for optimizer in optimizers {
+        // Ten steps of each optimizer, a new random batch each step, dropout
+        // on; and once more with clipping (to a norm below the gradients').
+        for (optimizer, clipNorm) in optimizers.map({ ($0, nil as Double?) }) + [(.adam(learningRate: 1e-3), 0.5)] {
             let model = models(seed: seed).dropout
             let plan = try NetworkPlan(model)
             let twin = TwinNetwork(plan: plan, parameters: model.parameterSnapshot())
+            twin.clipNorm = clipNorm
             let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer, batchCapacity: 32)
+            network.clipNorm = clipNorm
             try network.uploadParameters(model.parameterSnapshot())
             try network.setCounters(stepInEpoch: 0, completedSteps: 0)
-            var state: [[Float]] = []
             for step in 0..<10 {
                 let (inputs, labels) = randomBatch(rows: 32, features: 24, classes: 10, seed: seed &+ 1000 &+ UInt64(step))
                 _ = twin.forward(inputs, rows: 32, mode: .training)
                 twin.backward(labels: labels)
-                twin.step(optimizer, state: &state)
+                twin.step(optimizer)
                 try context.upload(inputs, to: network.inputBuffer.address)
                 try context.upload(labels, to: network.labels.address)
                 try network.enqueueForward(rows: 32, mode: .training)
                 try network.enqueueLossAndBackward(rows: 32)
                 try network.enqueueOptimizerStep()
             }
-            checks.append(SelfTestCheck(name: "GPU 10 steps of \(optimizer.name) vs twin",
+            let clipping = clipNorm.map { ", clipped to norm \($0)" } ?? ""
+            checks.append(SelfTestCheck(name: "GPU 10 steps of \(optimizer.name)\(clipping) vs twin",
                                         error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: tolerance))
+            if let clipNorm {
+                let norm = try network.readScalars()[KernelSource.Scalar.gradientNorm]
+                checks.append(SelfTestCheck(name: "GPU gradient norm before clipping vs twin (clipping active: \(norm > clipNorm))",
+                                            error: abs(norm - twin.lastGradientNorm) / twin.lastGradientNorm, tolerance: tolerance))
+            }
         }
 
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
+        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32,
+                                           optimizer: .nadam(learningRate: 3e-3, weightDecay: 1e-4),
+                                           schedule: StepDecay(stepSize: 15, gamma: 0.5), clipNorm: 1))
+        checks.append(try divergenceCheck(device: context, seed: seed))
         checks.append(outOfMemoryCheck(context: context))
         return checks
     }
@@ -187,23 +222,52 @@ public enum BackendSelfTest {
     /// The CUDA trainer (gather on the device, CUDA graphs of 1 and 8 steps, a
     /// partial last batch) against the CPU Trainer, without dropout: the same
     /// batches in the same order, so the epoch losses agree to rounding.
-    static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool) throws -> SelfTestCheck {
+    /// Optionally with a learning-rate schedule and clipping.
+    static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool,
+                                 optimizer: DeviceOptimizer = .sgd(learningRate: 0.05),
+                                 schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil) throws -> SelfTestCheck {
         let (inputs, labels) = randomBatch(rows: 1000, features: 24, classes: 10, seed: seed &+ 7)
         let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
         let train = Dataset(inputs: try Tensor(shape: [1000, 24], values: inputs), labels: labels)
         let test = Dataset(inputs: try Tensor(shape: [300, 24], values: testInputs), labels: testLabels)
-        let configuration = TrainingConfiguration(batchSize: 48, epochs: 3, seed: seed, evaluationBatchSize: 128, scale: .full)
+        let configuration = TrainingConfiguration(batchSize: 48, epochs: 3, seed: seed, evaluationBatchSize: 128, clipNorm: clipNorm,
+                                                  learningRateSchedule: schedule, scale: .full)
         let cpuModel = models(seed: seed).plain
-        let cpu = Trainer(model: cpuModel, optimizer: SGD<Float>(learningRate: 0.05)).fit(train: train, test: test, configuration: configuration)
+        let cpu = Trainer(model: cpuModel, optimizer: optimizer.engineOptimizer()).fit(train: train, test: test, configuration: configuration)
         let gpuModel = models(seed: seed).plain
-        let gpu = try CUDATrainer(model: gpuModel, optimizer: .sgd(learningRate: 0.05),
+        let gpu = try CUDATrainer(model: gpuModel, optimizer: optimizer,
                                   options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8), device: device)
             .fit(train: train, test: test, configuration: configuration)
         let cpuCurve = (cpu.trainLosses + cpu.testLosses).map(Float.init)
         let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
         // 63 steps of rounding differences compound; 1e-3 still catches a wrong batch or step.
-        return SelfTestCheck(name: "CUDA trainer (graphs, partial batch) 3 epochs vs CPU Trainer, losses",
+        var settings = [optimizer.name]
+        if let schedule { settings.append("schedule \(schedule)") }
+        if let clipNorm { settings.append("clipped to norm \(clipNorm)") }
+        return SelfTestCheck(name: "CUDA trainer (graphs, partial batch; \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",
                              error: relativeError(gpuCurve, cpuCurve), tolerance: tf32 ? 2e-2 : 1e-3)
+    }
+
+    /// A learning rate far too large with a divergence limit: the CUDA trainer
+    /// must stop at the same step as the CPU Trainer, report a loss above the
+    /// limit, and leave the parameters where the CPU Trainer leaves them
+    /// (no update at or after the diverged step).
+    static func divergenceCheck(device: KernelDevice, seed: UInt64) throws -> SelfTestCheck {
+        let (inputs, labels) = randomBatch(rows: 480, features: 24, classes: 10, seed: seed &+ 9)
+        let train = Dataset(inputs: try Tensor(shape: [480, 24], values: inputs), labels: labels)
+        let configuration = TrainingConfiguration(batchSize: 32, epochs: 3, seed: seed, divergenceLoss: 10, scale: .full)
+        let cpuModel = models(seed: seed).plain, gpuModel = models(seed: seed).plain
+        let cpu = Trainer(model: cpuModel, optimizer: SGD<Float>(learningRate: 20)).fit(train: train, configuration: configuration)
+        let gpu = try CUDATrainer(model: gpuModel, optimizer: .sgd(learningRate: 20), options: CUDATrainingOptions(stepsPerGraph: 4),
+                                  device: device).fit(train: train, configuration: configuration)
+        guard let expected = cpu.divergence, let actual = gpu.divergence else {
+            return SelfTestCheck(name: "divergence limit: CPU \(cpu.divergence.map { "\($0)" } ?? "none"), GPU \(gpu.divergence.map { "\($0)" } ?? "none")",
+                                 error: 1, tolerance: 0)
+        }
+        let sameStep = expected.epoch == actual.epoch && expected.step == actual.step && expected.globalStep == actual.globalStep
+        let error = sameStep && actual.loss > 10 ? relativeError(gpuModel.parameterSnapshot(), cpuModel.parameterSnapshot()) : .infinity
+        return SelfTestCheck(name: "divergence limit: GPU stops at \(actual) (CPU \(expected)); parameters vs CPU Trainer",
+                             error: error, tolerance: 1e-3)
     }
 
     /// A batch far beyond the device's memory must be a DeviceOutOfMemory error.

@@ -21,6 +21,18 @@ final class CUDANetwork {
     private let rowLoss: DeviceBuffer
     let counters: DeviceBuffer      // UInt32 × KernelSource.Counter.count
     let accumulators: DeviceBuffer  // Double × KernelSource.Accumulator.count
+    /// Double × (KernelSource.Scalar.learningRates + rateCount): see KernelSource.Scalar.
+    let scalars: DeviceBuffer
+    private let clipPartials: DeviceBuffer  // Double × KernelSource.clippingBlocks
+    /// How many learning rates the scalars hold: 1 (a constant rate) or one per step of an epoch.
+    let rateCount: Int
+
+    /// Clip the gradient to this global norm before each update (nil: no clipping).
+    /// Read when a step is enqueued, so set it before capturing a graph.
+    var clipNorm: Double?
+    /// A step whose mean loss is above this (or not finite) is a divergence:
+    /// it is recorded and no later update changes the parameters.
+    var divergenceLimit: Double?
 
     var parameterCount: Int { plan.parameterCount }
 
@@ -28,7 +40,7 @@ final class CUDANetwork {
     /// (parameters, gradients, optimizer state, counters) plus a part per row.
     static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer) -> (fixed: Int, perRow: Int) {
         let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count
-            + 8 * KernelSource.Accumulator.count
+            + 8 * KernelSource.Accumulator.count + 8 * (KernelSource.Scalar.learningRates + 1 + KernelSource.clippingBlocks)
         var perRow = 4 * plan.inputFeatures + 2 * 4 * plan.widestFeatures + 4 + 4
         for operation in plan.operations {
             perRow += 4 * operation.outputFeatures
@@ -39,14 +51,18 @@ final class CUDANetwork {
 
     /// Allocates everything, after checking `extraBytes` (e.g. the data set)
     /// plus the network's buffers against the device's free memory.
+    /// `rateCount` learning rates: 1 for a constant rate, or the steps of an
+    /// epoch when a schedule gives each step its own (see `uploadLearningRates`).
     init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
-         extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
+         rateCount: Int = 1, extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
+        precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
         self.context = context
         self.plan = plan
         self.optimizer = optimizer
         self.batchCapacity = batchCapacity
+        self.rateCount = rateCount
         let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer)
-        let required = fixed + perRow * batchCapacity + extraBytes
+        let required = fixed + 8 * (rateCount - 1) + perRow * batchCapacity + extraBytes
         let free = try context.memoryInfo().free
         // Leave 5% for cuBLAS and the driver's own allocations.
         let usable = free - free / 20
@@ -57,8 +73,8 @@ final class CUDANetwork {
                                      suggestedBatchSize: suggestion)
         }
         guard required <= usable else { throw outOfMemory() }
+        let count = plan.parameterCount
         do {
-            let count = plan.parameterCount
             parameters = try context.allocate(bytes: 4 * count)
             gradients = try context.allocate(bytes: 4 * count)
             optimizerState = try context.allocate(bytes: 4 * count * max(optimizer.stateBuffers, 1))
@@ -79,10 +95,19 @@ final class CUDANetwork {
             rowLoss = try context.allocate(bytes: 4 * batchCapacity)
             counters = try context.allocate(bytes: 4 * KernelSource.Counter.count)
             accumulators = try context.allocate(bytes: 8 * KernelSource.Accumulator.count)
+            scalars = try context.allocate(bytes: 8 * (KernelSource.Scalar.learningRates + rateCount))
+            clipPartials = try context.allocate(bytes: 8 * KernelSource.clippingBlocks)
         } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
             throw outOfMemory()
         }
-        try context.zero(optimizerState.address, bytes: optimizerState.bytes)
+        if optimizer.initialStateValue != 0 {
+            try context.upload([Float](repeating: optimizer.initialStateValue, count: count * optimizer.stateBuffers),
+                               to: optimizerState.address)
+        } else {
+            try context.zero(optimizerState.address, bytes: optimizerState.bytes)
+        }
+        try context.upload(optimizer.initialScalars(rates: [Double](repeating: optimizer.learningRate, count: rateCount)),
+                           to: scalars.address)
         try context.zero(counters.address, bytes: counters.bytes)
         try context.zero(accumulators.address, bytes: accumulators.bytes)
     }
@@ -137,6 +162,7 @@ final class CUDANetwork {
         ])
         try context.launch("accumulate_training_loss", blocks: 1, [
             .pointer(rowLoss.address), .int(Int32(rows)), .pointer(accumulators.address), .pointer(counters.address),
+            .double(divergenceLimit ?? .infinity),
         ])
         for (k, operation) in plan.operations.enumerated().reversed() {
             let x = k == 0 ? (input ?? activations[0].address) : activations[k].address
@@ -180,26 +206,23 @@ final class CUDANetwork {
         }
     }
 
-    /// Enqueues the optimizer update over the whole flat buffer, then the
-    /// step counters' advance.
+    /// Enqueues the optimizer update over the whole flat buffer (after the
+    /// gradient's clipping, when set), then the step counters' advance.
     func enqueueOptimizerStep() throws {
         let count = plan.parameterCount
-        let blocks = (count + KernelSource.blockSize - 1) / KernelSource.blockSize
-        switch optimizer {
-        case let .sgd(learningRate, momentum, dampening, weightDecay, nesterov):
-            try context.launch("sgd_update", blocks: blocks, [
-                .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address),
-                .int(Int32(count)), .float(Float(learningRate)), .float(Float(momentum)), .float(Float(dampening)),
-                .float(Float(weightDecay)), .int(nesterov ? 1 : 0), .pointer(counters.address),
+        if let clipNorm {
+            let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
+            try context.launch("gradient_square_sums", blocks: blocks, [
+                .pointer(gradients.address), .int(Int32(count)), .pointer(clipPartials.address),
             ])
-        case let .adam(learningRate, beta1, beta2, epsilon, weightDecay, decoupled):
-            try context.launch("adam_update", blocks: blocks, [
-                .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address),
-                .pointer(optimizerState.offset(floats: count)), .int(Int32(count)), .double(learningRate),
-                .double(beta1), .double(beta2), .float(Float(epsilon)), .float(Float(weightDecay)),
-                .int(decoupled ? 1 : 0), .pointer(counters.address),
+            try context.launch("clip_coefficient", blocks: 1, [
+                .pointer(clipPartials.address), .int(Int32(blocks)), .double(clipNorm), .pointer(scalars.address),
             ])
         }
+        try context.launch(optimizer.kernelName, blocks: (count + KernelSource.blockSize - 1) / KernelSource.blockSize, [
+            .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address), .int(Int32(count)),
+            .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
+        ] + optimizer.kernelArguments)
         try context.launch("finish_step", blocks: 1, threads: 32, [.pointer(counters.address)])
     }
 
@@ -230,6 +253,14 @@ final class CUDANetwork {
     }
     func readCounters() throws -> [UInt32] {
         try context.download(UInt32.self, count: KernelSource.Counter.count, from: counters.address, zero: 0)
+    }
+    /// The learning rate of each step of the coming epoch (`rateCount` of them).
+    func uploadLearningRates(_ rates: [Double]) throws {
+        precondition(rates.count == rateCount, "CUDANetwork: \(rates.count) learning rates for \(rateCount) slots")
+        try context.upload(rates, to: scalars.address + CUdeviceptr(8 * KernelSource.Scalar.learningRates))
+    }
+    func readScalars() throws -> [Double] {
+        try context.download(Double.self, count: KernelSource.Scalar.learningRates + rateCount, from: scalars.address, zero: 0)
     }
     func resetAccumulators() throws { try context.zero(accumulators.address, bytes: accumulators.bytes) }
     func readAccumulators() throws -> [Double] {

@@ -8,10 +8,14 @@
 // consecutive steps as a second graph; an epoch is then a few graph launches.
 // The data sets live on the device; per epoch the host uploads the shuffled
 // order (4 bytes per example) and reads back the loss accumulators and
-// counters once. Differences from the CPU trainer: dropout masks come from
-// Philox instead of xoshiro (statistically equivalent, not equal); a diverged
-// step is found at the end of the epoch, and the epoch's later steps have
-// run (on NaNs) before training stops; step events are not reported.
+// counters once. Every optimizer of the engine, learning-rate schedules (the
+// epoch's rates are uploaded with its order), clipping by global norm and the
+// divergence limit run on the device with the CPU trainer's semantics.
+// Differences from the CPU trainer: dropout masks come from Philox instead of
+// xoshiro (statistically equivalent, not equal); a diverged step is found at
+// the end of its epoch (the updates stop at it, so the parameters are those
+// the CPU trainer would keep, but the epoch's later forward passes have run);
+// step events are not reported.
 import Foundation
 
 public struct CUDATrainingOptions: Sendable {
@@ -58,15 +62,14 @@ public final class CUDATrainer {
     }
 
     /// Trains `model` on the GPU; on return the model's parameters hold the result.
+    /// With `modelUpdateEvery` = k, the model's parameters are also brought
+    /// back after every k-th epoch, before the observer hears of its end (for
+    /// snapshots); otherwise they stay on the device until training ends.
     @discardableResult
     public func fit(train: Dataset, test: Dataset? = nil, configuration: TrainingConfiguration,
+                    modelUpdateEvery: Int? = nil,
                     observer: ((TrainingEvent) -> Void)? = nil) throws -> TrainingResult {
-        guard configuration.learningRateSchedule == nil else {
-            throw CUDAError(call: "CUDATrainer.fit", code: -1, message: "learning-rate schedules are not supported on the CUDA backend yet")
-        }
-        guard configuration.clipNorm == nil else {
-            throw CUDAError(call: "CUDATrainer.fit", code: -1, message: "gradient clipping is not supported on the CUDA backend yet")
-        }
+        precondition(modelUpdateEvery.map { $0 >= 1 } ?? true, "CUDATrainer: modelUpdateEvery must be ≥ 1")
         precondition(train.features == model.inputFeatures,
                      "CUDATrainer: data has \(train.features) features, model expects \(model.inputFeatures)")
         precondition(configuration.batchSize >= 1, "CUDATrainer: batch size must be ≥ 1, got \(configuration.batchSize)")
@@ -86,9 +89,13 @@ public final class CUDATrainer {
 
         // The data sets, the order and the network, sized and checked at once.
         let dataBytes = 4 * (count * (train.features + 2)) + 4 * ((test?.count ?? 0) * (train.features + 1))
+        let schedule = configuration.learningRateSchedule
         let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer,
-                                      batchCapacity: max(batchSize, evaluationBatch), extraBytes: dataBytes,
-                                      requestedBatchSize: batchSize)
+                                      batchCapacity: max(batchSize, evaluationBatch),
+                                      rateCount: schedule == nil ? 1 : max(stepsPerEpoch, 1),
+                                      extraBytes: dataBytes, requestedBatchSize: batchSize)
+        network.clipNorm = configuration.clipNorm
+        network.divergenceLimit = configuration.divergenceLoss
         let trainInputs = try context.allocate(bytes: 4 * count * train.features)
         let trainLabels = try context.allocate(bytes: 4 * count)
         let order = try context.allocate(bytes: 4 * count)
@@ -143,6 +150,12 @@ public final class CUDATrainer {
                 permutation.withUnsafeMutableBufferPointer { shuffler.shuffle($0) }
                 try context.upload(permutation, to: order.address)
             }
+            if let schedule {
+                // Step k of the epoch is optimizer step globalStep + k, counted from 0 as the CPU trainer counts.
+                try network.uploadLearningRates((0..<network.rateCount).map {
+                    schedule.learningRate(atStep: globalStep + $0, baseRate: optimizer.learningRate)
+                })
+            }
             try network.setCounters(stepInEpoch: 0, completedSteps: UInt32(truncatingIfNeeded: globalStep))
             try network.resetAccumulators()
             var remaining = fullSteps
@@ -154,10 +167,11 @@ public final class CUDATrainer {
             // The one read-back of the epoch's training: loss sum and divergence.
             let accumulators = try network.readAccumulators()
             let counters = try network.readCounters()
-            let firstBadStep = Int(counters[KernelSource.Counter.firstNonFiniteStep])
+            let firstBadStep = Int(counters[KernelSource.Counter.firstDivergedStep])
             if firstBadStep > 0 {
                 globalStep += firstBadStep
-                let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep, loss: .nan)
+                let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep,
+                                            loss: accumulators[KernelSource.Accumulator.divergedLoss])
                 result.divergence = divergence
                 observer?(.diverged(divergence))
                 break
@@ -171,6 +185,9 @@ public final class CUDATrainer {
                                               inputs: testInputs, labels: testLabels, batchSize: evaluationBatch)
                 metrics.testLoss = evaluation.loss
                 metrics.testAccuracy = evaluation.accuracy
+            }
+            if let modelUpdateEvery, epoch % modelUpdateEvery == 0 {
+                try model.loadParameters(try network.downloadParameters())
             }
             metrics.seconds = Date().timeIntervalSince(epochStart)
             result.epochs.append(metrics)

@@ -118,8 +118,10 @@ final class EmulatedDevice: KernelDevice {
             let total = KernelTwins.trainingLossSum(rowLoss: floats(a[0]), rows: int(a[1]))
             let accumulators = doubles(a[2]), counters = uints(a[3])
             accumulators[KernelSource.Accumulator.trainingLossSum] += total
-            if !total.isFinite && counters[KernelSource.Counter.firstNonFiniteStep] == 0 {
-                counters[KernelSource.Counter.firstNonFiniteStep] = counters[KernelSource.Counter.stepInEpoch] + 1
+            let mean = total / Double(int(a[1]))
+            if (!mean.isFinite || mean > double(a[4])) && counters[KernelSource.Counter.firstDivergedStep] == 0 {
+                counters[KernelSource.Counter.firstDivergedStep] = counters[KernelSource.Counter.stepInEpoch] + 1
+                accumulators[KernelSource.Accumulator.divergedLoss] = mean
             }
         case "evaluate_rows":
             let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))
@@ -130,30 +132,51 @@ final class EmulatedDevice: KernelDevice {
             let counters = uints(a[0])
             counters[KernelSource.Counter.stepInEpoch] += 1
             counters[KernelSource.Counter.completedSteps] += 1
-        case "sgd_update":
-            let count = int(a[3])
-            let optimizer = DeviceOptimizer.sgd(learningRate: Double(float(a[4])), momentum: Double(float(a[5])),
-                                                dampening: Double(float(a[6])), weightDecay: Double(float(a[7])), nesterov: int(a[8]) != 0)
-            try update(optimizer, parameters: floats(a[0]), gradients: floats(a[1]), state: [floats(a[2])], count: count,
-                       completedSteps: uints(a[9])[KernelSource.Counter.completedSteps])
-        case "adam_update":
-            let count = int(a[4])
-            let optimizer = DeviceOptimizer.adam(learningRate: double(a[5]), beta1: double(a[6]), beta2: double(a[7]),
-                                                 epsilon: Double(float(a[8])), weightDecay: Double(float(a[9])), decoupled: int(a[10]) != 0)
-            try update(optimizer, parameters: floats(a[0]), gradients: floats(a[1]), state: [floats(a[2]), floats(a[3])],
-                       count: count, completedSteps: uints(a[11])[KernelSource.Counter.completedSteps])
+        case "gradient_square_sums":
+            KernelTwins.gradientSquareSums(floats(a[0]), count: int(a[1]), blocks: blocks, into: doubles(a[2]))
+        case "clip_coefficient":
+            KernelTwins.clipCoefficient(partials: doubles(a[0]), blocks: int(a[1]), maxNorm: double(a[2]), scalars: doubles(a[3]))
+        case _ where name.hasSuffix("_update"):
+            let optimizer = try decodeOptimizer(name, Array(a[7...]))
+            optimizer.twinUpdate(parameters: floats(a[0]), gradients: floats(a[1]), state: floats(a[2]), count: int(a[3]),
+                                 scalars: doubles(a[4]), rateCount: int(a[5]), counters: uints(a[6]))
         default:
             throw CUDAError(call: "launch(\(name))", code: -1, message: "the emulator has no twin for this kernel")
         }
     }
 
-    /// Runs the optimizer twin over device-resident state buffers.
-    private static func update(_ optimizer: DeviceOptimizer, parameters: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>,
-                               state buffers: [UnsafeMutablePointer<Float>], count: Int, completedSteps: UInt32) throws {
-        var state = buffers.prefix(optimizer.stateBuffers).map { Array(UnsafeBufferPointer(start: $0, count: count)) }
-        optimizer.twinStep(parameters: UnsafeMutableBufferPointer(start: parameters, count: count),
-                           gradients: UnsafeBufferPointer(start: gradients, count: count), state: &state, completedSteps: completedSteps)
-        for (buffer, values) in zip(buffers, state) { values.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: count) } }
+    /// The optimizer whose kernel arguments these are (the inverse of
+    /// DeviceOptimizer.kernelArguments). The learning rate is not among them:
+    /// the twin, like the kernel, reads it from the step scalars.
+    private static func decodeOptimizer(_ kernel: String, _ a: [KernelArgument]) throws -> DeviceOptimizer {
+        let rate = Double.nan
+        switch kernel {
+        case "sgd_update":
+            return .sgd(learningRate: rate, momentum: Double(float(a[0])), dampening: Double(float(a[1])),
+                        weightDecay: Double(float(a[2])), nesterov: int(a[3]) != 0)
+        case "adam_update":
+            return .adam(learningRate: rate, beta1: double(a[0]), beta2: double(a[1]), epsilon: Double(float(a[2])),
+                         weightDecay: Double(float(a[3])), decoupled: int(a[4]) != 0, amsgrad: int(a[5]) != 0)
+        case "rmsprop_update":
+            return .rmsprop(learningRate: rate, alpha: Double(float(a[0])), epsilon: Double(float(a[1])),
+                            weightDecay: Double(float(a[2])), momentum: Double(float(a[3])), centered: int(a[4]) != 0)
+        case "adagrad_update":
+            return .adagrad(learningRate: rate, learningRateDecay: double(a[0]), weightDecay: Double(float(a[1])),
+                            epsilon: Double(float(a[2])))
+        case "adadelta_update":
+            return .adadelta(learningRate: rate, rho: Double(float(a[0])), epsilon: Double(float(a[1])), weightDecay: Double(float(a[2])))
+        case "adamax_update":
+            return .adamax(learningRate: rate, beta1: double(a[0]), beta2: Double(float(a[1])), epsilon: Double(float(a[2])),
+                           weightDecay: Double(float(a[3])))
+        case "nadam_update":
+            return .nadam(learningRate: rate, beta1: double(a[0]), beta2: double(a[1]), epsilon: Double(float(a[2])),
+                          weightDecay: Double(float(a[3])), momentumDecay: double(a[4]))
+        case "radam_update":
+            return .radam(learningRate: rate, beta1: double(a[0]), beta2: double(a[1]), epsilon: Double(float(a[2])),
+                          weightDecay: Double(float(a[3])))
+        default:
+            throw CUDAError(call: "launch(\(kernel))", code: -1, message: "the emulator has no twin for this kernel")
+        }
     }
 }
 

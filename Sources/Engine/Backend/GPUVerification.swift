@@ -5,21 +5,27 @@
 //    names the missing library (libcuda.so.1), OOM messages;
 //  - the kernels' CPU twins against the engine's layers, Philox against
 //    Random123's known answers, the optimizer twins against torch.optim's
-//    formulas worked by hand;
-//  - the CUDA C itself: parsed by clang, and executed on the CPU by a
-//    thread-per-CUDA-thread emulator against the twins;
+//    formulas worked by hand and, 10 steps each, against all nine of the
+//    engine's optimizers (every variant flag) and its clipGlobalNorm;
+//  - the CUDA C itself: compiled by the real NVRTC (13.0, from PyPI; no GPU
+//    needed) for sm_75, sm_80, sm_86 and sm_90 with no headers, every kernel
+//    present in the CUBIN; and executed on the CPU by a
+//    thread-per-CUDA-thread emulator against the twins, bit for bit;
 //  - Linear's cuBLAS arguments through a column-major reference product;
 //  - the CUDA network, trainer and self-test on EmulatedDevice (twins per
 //    launch, recorded "graphs" replayed): GPU-vs-engine forward, gradients,
 //    10 steps per optimizer, a 3-epoch run against the CPU Trainer,
-//    divergence at the same step, the out-of-memory error.
+//    divergence at the same step (NaN, and a finite loss above a limit, with
+//    the parameters where the CPU trainer stops), a schedule and clipping
+//    against the CPU Trainer, per-epoch parameter read-back for snapshots,
+//    the out-of-memory error;
+//  - the runner's provenance under CUDA from the runs' placement lines.
 //
 // Not yet run against a real driver (needs the GPU):
 //  1. dlsym of every symbol in CUDADriver.swift, NVRTC.swift, CUBLAS.swift;
 //     cuInit; the device description.
-//  2. NVRTC compiling KernelSource.source for sm_90 with no headers (math
-//     functions, uint4/make_uint4, __int_as_float, atomicAdd(double*) are
-//     expected built in); the CUBIN cache in ~/.cache/teaching-networks/cuda.
+//  2. The driver loading the CUBIN that NVRTC compiles there (compiling is
+//     checked here), and the CUBIN cache in ~/.cache/teaching-networks/cuda.
 //  3. `tn selftest --backend cuda` (and with --tf32): real kernels, warp
 //     shuffles and barriers, cuBLAS products, kernel argument marshalling.
 //  4. CUDA graph capture with cuBLAS inside (THREAD_LOCAL mode, fixed
@@ -29,9 +35,11 @@
 //  7. `tn train --backend cuda` against the CPU's learning curves, and
 //     `tn bench --backend cuda` beside ../shared/bench/pytorch_mlp.py
 //     --device cuda for BENCHMARKS.md.
-//  8. `tn build --backend cuda`: Tutorial.train sends the runs the CUDA
-//     trainer supports to the GPU (Tutorial.devicePlan) and prints why the
-//     others stay on the CPU; the chapters' claims must still hold.
+//  8. `tn build --backend cuda`: Tutorial.train sends every run with an
+//     engine optimizer to the GPU (schedules, clipping, divergence limits and
+//     snapshots included; the going-further chapter's recording wrapper stays
+//     on the CPU and says why); provenance lines name the GPU; the chapters'
+//     claims must still hold.
 //
 // Commands, with the device tool, from the repository root:
 //   swift build -c release --static-swift-stdlib   (here; needs libcurl4-openssl-dev)

@@ -110,11 +110,39 @@ public final class TwinNetwork {
         return lossSum
     }
 
-    /// One optimizer update with the twin of the update kernel; advances the step counter.
-    public func step(_ optimizer: DeviceOptimizer, state: inout [[Float]]) {
+    /// The optimizer state the twin keeps, as the device does: the state
+    /// buffers one after another and the step scalars.
+    private var optimizerState: [Float] = []
+    private var scalars: [Double] = []
+    /// Clip the gradient to this global norm before each update, as the device does.
+    public var clipNorm: Double?
+    /// The gradient's norm before the last update's clipping.
+    public var lastGradientNorm: Double { scalars.isEmpty ? .nan : scalars[KernelSource.Scalar.gradientNorm] }
+
+    /// One optimizer update with the twins of the clipping and update kernels,
+    /// at `learningRate` (the optimizer's own when nil); advances the step counter.
+    public func step(_ optimizer: DeviceOptimizer, learningRate: Double? = nil) {
+        let count = parameters.count
+        if optimizerState.isEmpty {  // at least one Float, so that the buffer always has an address
+            optimizerState = [Float](repeating: optimizer.initialStateValue, count: max(count * optimizer.stateBuffers, 1))
+        }
+        if scalars.isEmpty { scalars = optimizer.initialScalars() }
+        scalars[KernelSource.Scalar.learningRates] = learningRate ?? optimizer.learningRate
+        let counters: [UInt32] = [0, completedSteps, 0, 0]
         parameters.withUnsafeMutableBufferPointer { p in
             gradients.withUnsafeBufferPointer { g in
-                optimizer.twinStep(parameters: p, gradients: g, state: &state, completedSteps: completedSteps)
+                scalars.withUnsafeMutableBufferPointer { scalars in
+                    if let clipNorm {
+                        let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
+                        var partials = [Double](repeating: 0, count: blocks)
+                        KernelTwins.gradientSquareSums(g.baseAddress!, count: count, blocks: blocks, into: &partials)
+                        KernelTwins.clipCoefficient(partials: partials, blocks: blocks, maxNorm: clipNorm, scalars: scalars.baseAddress!)
+                    }
+                    optimizerState.withUnsafeMutableBufferPointer { state in
+                        optimizer.twinUpdate(parameters: p.baseAddress!, gradients: g.baseAddress!, state: state.baseAddress!,
+                                             count: count, scalars: scalars.baseAddress!, rateCount: 1, counters: counters)
+                    }
+                }
             }
         }
         completedSteps += 1

@@ -22,9 +22,10 @@ public enum Tutorial {
     /// `label` prefixes the progress lines; `snapshotEvery` (epochs) records
     /// the parameters for trajectory plots, including the starting point.
     ///
-    /// Under `tn build --backend cuda` (the runner sets TN_BACKEND) runs that
-    /// the CUDA trainer supports train on the GPU; the others train on the
-    /// CPU and say why on stderr (see `devicePlan`).
+    /// Under `tn build --backend cuda` (the runner sets TN_BACKEND) the run
+    /// trains on the GPU, schedule, clipping, divergence limit and snapshots
+    /// included; only an optimizer the device has no kernel for (one written
+    /// in a chapter) keeps it on the CPU, which it says on stderr (see `devicePlan`).
     public static func train(
         on data: MNIST, batchSize: Int, epochs: Int = 100,
         optimizer: any Optimizer<Float> = SGD<Float>(learningRate: 0.1),
@@ -40,13 +41,21 @@ public enum Tutorial {
         let runLabel = label ?? "\(optimizer.name) batch \(batchSize)"
         let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs), label: runLabel)
         if ProcessInfo.processInfo.environment["TN_BACKEND"] == "cuda" {
-            switch devicePlan(optimizer: optimizer, schedule: schedule, clipNorm: clipNorm,
-                              divergenceLoss: divergenceLoss, snapshots: snapshotEvery != nil && snapshots != nil) {
+            switch devicePlan(optimizer: optimizer) {
             case .success(let deviceOptimizer):
                 do {
                     let device = try CUDATrainer(model: network, optimizer: deviceOptimizer)
-                    let result = try device.fit(train: data.train, test: data.test, configuration: configuration) {
-                        progress.handle($0)
+                    RunPlacement.report(.gpu(device: device.device.name), label: runLabel)
+                    let snapshotting = snapshots != nil ? snapshotEvery : nil
+                    if snapshotting != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
+                    let result = try device.fit(train: data.train, test: data.test, configuration: configuration,
+                                                modelUpdateEvery: snapshotting) { event in
+                        progress.handle(event)
+                        // The model holds this epoch's parameters (modelUpdateEvery).
+                        if case .epochEnded(let metrics) = event, let snapshotting, let snapshots,
+                           metrics.epoch % snapshotting == 0 {
+                            snapshots(metrics.epoch, network.parameterSnapshot())
+                        }
                     }
                     return Run(result: result, model: network, trainer: trainer)
                 } catch {
@@ -58,7 +67,7 @@ public enum Tutorial {
                     exit(1)
                 }
             case .failure(let reason):
-                FileHandle.standardError.write(Data("\(runLabel): trained on the CPU: \(reason.description)\n".utf8))
+                RunPlacement.report(.cpu(reason: reason.description), label: runLabel)
             }
         }
         if snapshotEvery != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
@@ -77,24 +86,49 @@ public enum Tutorial {
         public let description: String
     }
 
-    /// The device optimizer for a run the CUDA trainer supports, or the
-    /// reason it must stay on the CPU: the device has SGD (all options) and
-    /// Adam/AdamW without AMSGrad, and no schedules, clipping, divergence
-    /// limit or per-epoch parameter snapshots yet.
-    public static func devicePlan(
-        optimizer: any Optimizer<Float>, schedule: (any LearningRateSchedule)?, clipNorm: Double?,
-        divergenceLoss: Double?, snapshots: Bool
-    ) -> Result<DeviceOptimizer, CPUOnlyReason> {
-        func unsupported(_ what: String) -> Result<DeviceOptimizer, CPUOnlyReason> {
-            .failure(CPUOnlyReason(description: "\(what) not supported on the CUDA backend yet"))
+    /// The device optimizer for the run, or the reason it must stay on the
+    /// CPU: the device has every optimizer of the engine, but not one defined
+    /// elsewhere (a wrapper written in a chapter, for instance).
+    public static func devicePlan(optimizer: any Optimizer<Float>) -> Result<DeviceOptimizer, CPUOnlyReason> {
+        do {
+            return .success(try DeviceOptimizer.matching(optimizer))
+        } catch {
+            return .failure(CPUOnlyReason(description: "the CUDA backend has no update kernel for optimizer "
+                + "'\(optimizer.name)' (\(type(of: optimizer)))"))
         }
-        if schedule != nil { return unsupported("learning-rate schedules are") }
-        if clipNorm != nil { return unsupported("gradient clipping is") }
-        if divergenceLoss != nil { return unsupported("a divergence limit is") }
-        if snapshots { return unsupported("parameter snapshots are") }
-        guard let deviceOptimizer = try? DeviceOptimizer.matching(optimizer) else {
-            return unsupported("\(optimizer.name) is")
+    }
+}
+
+/// Where a run of `Tutorial.train` trained, told to the runner on stderr
+/// under the CUDA backend, so that a figure's provenance line can name the
+/// device its runs really used (a block may also train on the CPU).
+public enum RunPlacement: Equatable, Sendable {
+    case gpu(device: String)
+    case cpu(reason: String)
+
+    /// Every placement line starts with this.
+    public static let prefix = "[placement] "
+
+    /// "[placement] gpu NVIDIA H100 80GB HBM3 | label" or "[placement] cpu reason | label".
+    public var line: String {
+        switch self {
+        case .gpu(let device): return "gpu \(device)"
+        case .cpu(let reason): return "cpu \(reason)"
         }
-        return .success(deviceOptimizer)
+    }
+
+    static func report(_ placement: RunPlacement, label: String) {
+        let text = label.replacingOccurrences(of: "\n", with: " ")
+        FileHandle.standardError.write(Data("\(prefix)\(placement.line) | \(text)\n".utf8))
+    }
+
+    /// The placement a stderr line reports, if it is a placement line.
+    public static func parse(_ line: String) -> RunPlacement? {
+        guard line.hasPrefix(prefix) else { return nil }
+        var body = line.dropFirst(prefix.count)
+        if let bar = body.range(of: " | ") { body = body[..<bar.lowerBound] }  // the label, last, may hold anything
+        if body.hasPrefix("gpu ") { return .gpu(device: String(body.dropFirst(4))) }
+        if body.hasPrefix("cpu ") { return .cpu(reason: String(body.dropFirst(4))) }
+        return nil
     }
 }

@@ -3,6 +3,7 @@
 // size limits so a block that prints 50 MB cannot make a 50 MB page.
 import Foundation
 import NotebookRuntime
+import Engine
 
 struct BlockExecutor {
     /// Printed text kept per block.
@@ -12,7 +13,10 @@ struct BlockExecutor {
 
     var workFolder: URL
     var settings: RunSettings
+    /// The CPU, as provenance lines name it.
     var device: String
+    /// The GPU under `--backend cuda` (see SiteBuilder.gpuDescription); nil otherwise.
+    var gpu: String? = nil
     var progress: @Sendable (String) -> Void
 
     func run(block: ExecutableBlock, executable: URL, key: String, timeout: Double) throws -> BlockResult {
@@ -32,12 +36,16 @@ struct BlockExecutor {
         // Every relayed line carries the block's elapsed time, and a quiet
         // block still reports that it is running every half minute.
         let progress = self.progress
+        let placements = PlacementLog()
         let started = Date()
         let elapsed: @Sendable () -> String = { String(format: "%4.0f s", Date().timeIntervalSince(started)) }
         let processResult = try BlockProcess.run(
             executable: executable, arguments: ["--block", "\(block.index)"], environment: environment,
             stdoutFile: stdoutFile, timeout: timeout,
-            onStderrLine: { progress("\(elapsed())  \($0)") },
+            onStderrLine: { line in
+                placements.note(line)
+                progress("\(elapsed())  \(line)")
+            },
             onQuietInterval: { progress("\(elapsed())  \(block.id) still running") })
 
         let (stdout, stdoutBytes) = Self.readLimited(stdoutFile, limit: Self.stdoutLimit)
@@ -66,10 +74,30 @@ struct BlockExecutor {
         }
         try? FileManager.default.removeItem(at: stdoutFile)
         try? FileManager.default.removeItem(at: outputFile)
+        let (backend, device) = Self.provenance(backend: settings.backend, cpu: device, gpu: gpu, placements: placements.all)
         return BlockResult(
             key: key, blockID: block.id, status: status, message: message, stdout: stdout,
             stdoutBytes: stdoutBytes, outputs: outputs, outputNotice: notice, seconds: processResult.seconds,
-            seed: seed, backend: settings.backend, device: device, scale: settings.scale)
+            seed: seed, backend: backend, device: device, scale: settings.scale)
+    }
+
+    /// The backend and device a block's provenance line names. Under CUDA
+    /// that is where its training runs went (Tutorial.train reports each run's
+    /// placement on stderr): the GPU, the CPU (a block that trains nothing on
+    /// the GPU, such as the 2-D experiments), or the GPU with a count of the
+    /// runs that stayed on the CPU and why.
+    static func provenance(backend: String, cpu: String, gpu: String?, placements: [RunPlacement]) -> (backend: String, device: String) {
+        guard backend == "cuda", let gpu else { return (backend, cpu) }
+        let reasons = placements.compactMap { placement -> String? in
+            if case .cpu(let reason) = placement { return reason }
+            return nil
+        }
+        let onGPU = placements.count - reasons.count
+        if onGPU == 0 {
+            return ("cpu", reasons.first.map { "\(cpu) (\($0))" } ?? cpu)
+        }
+        if reasons.isEmpty { return ("cuda", gpu) }
+        return ("cuda", "\(gpu); \(reasons.count) of its \(placements.count) runs on \(cpu): \(reasons[0])")
     }
 
     /// The first `limit` bytes of a file (cut at a character boundary) and its full size.
@@ -102,5 +130,24 @@ struct BlockExecutor {
             .filter { !$0.hasPrefix("[progress]") }
         guard !lines.isEmpty else { return "" }
         return ":\n" + lines.suffix(20).joined(separator: "\n")
+    }
+}
+
+/// The placement lines of one block's stderr, gathered from the reader thread.
+final class PlacementLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var placements: [RunPlacement] = []
+
+    func note(_ line: String) {
+        guard let placement = RunPlacement.parse(line) else { return }
+        lock.lock()
+        placements.append(placement)
+        lock.unlock()
+    }
+
+    var all: [RunPlacement] {
+        lock.lock()
+        defer { lock.unlock() }
+        return placements
     }
 }

@@ -21,7 +21,7 @@ public enum ChapterRunner {
             .compile(chapterPath: path, setup: setup, blocks: blocks)
         let executor = BlockExecutor(
             workFolder: options.cacheFolder.appendingPathComponent("run"), settings: settings,
-            device: SiteBuilder.deviceDescription(), progress: { [log = options.log] in log("    │ \($0)") })
+            device: SiteBuilder.deviceDescription(), gpu: SiteBuilder.gpuDescription(backend: settings.backend), progress: { [log = options.log] in log("    │ \($0)") })
         var results: [(ExecutableBlock, BlockResult)] = []
         for block in blocks {
             let key = CacheKey.compute(block: block, setup: setup, settings: settings)

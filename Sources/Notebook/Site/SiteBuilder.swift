@@ -66,7 +66,7 @@ public enum SiteBuilder {
             options.log(String(format: "  compiled in %.1f s", compiled.seconds))
             let executor = BlockExecutor(
                 workFolder: options.cacheFolder.appendingPathComponent("run"), settings: settings, device: device,
-                progress: { [log = options.log] line in log("    │ \(line)") })
+                gpu: Self.gpuDescription(backend: settings.backend), progress: { [log = options.log] line in log("    │ \(line)") })
             for block in blocks {
                 let name = "\(chapter.displayPath):\(block.fenceLine) \(block.id)"
                 let key = keys[block.index]!
@@ -305,5 +305,12 @@ public enum SiteBuilder {
     static func deviceDescription() -> String {
         let cpu = CPUDescription.current()
         return "\(cpu.modelName), \(cpu.cores) cores"
+    }
+
+    /// The GPU that `--backend cuda` trains on ("NVIDIA H100 80GB HBM3, sm_90"),
+    /// nil on other backends or when none can be opened.
+    static func gpuDescription(backend: String) -> String? {
+        guard backend == "cuda", let device = try? Backend.resolve(.cuda).device else { return nil }
+        return "\(device.name), sm_\(device.architecture)"
     }
 }

@@ -23,8 +23,9 @@ enum KernelSource {
         static let stepInEpoch = 0
         /// Optimizer steps completed since training began (Adam's t − 1, dropout's stream).
         static let completedSteps = 1
-        /// The first step of this epoch, from 1, whose loss was not finite; 0 if none.
-        static let firstNonFiniteStep = 2
+        /// The first step of this epoch, from 1, whose loss was not finite or
+        /// above the divergence limit; 0 if none. Updates stop once it is set.
+        static let firstDivergedStep = 2
         static let count = 4
     }
 
@@ -33,28 +34,59 @@ enum KernelSource {
         static let trainingLossSum = 0
         static let evaluationLossSum = 1
         static let evaluationCorrect = 2
+        /// The mean loss of the step that diverged.
+        static let divergedLoss = 3
         static let count = 4
     }
+
+    /// Indices into the device's Double "step scalars": what the optimizer
+    /// kernels read besides their own state, so that a captured graph needs
+    /// no new arguments from step to step.
+    enum Scalar {
+        /// NAdam's running product of momentum coefficients, in two slots
+        /// used alternately (read one, write the other), so that no thread
+        /// overwrites what another still has to read in the same launch.
+        static let nadamProduct = 0
+        /// The clipping coefficient applied to this step's gradient (1 without clipping).
+        static let gradientScale = 2
+        /// The gradient's norm before clipping, for the record.
+        static let gradientNorm = 3
+        /// The learning rate of each step of the epoch (one entry without a schedule).
+        static let learningRates = 8
+    }
+
+    /// Blocks of the first clipping pass; the second pass sums their partial sums.
+    static let clippingBlocks = 128
 
     static let kernelNames = [
         "gather_batch", "fill_rows_with_bias", "column_sums",
         "layer_norm_forward", "layer_norm_backward_input", "layer_norm_backward_parameters",
         "relu_dropout_forward", "relu_dropout_backward",
         "softmax_cross_entropy", "accumulate_training_loss", "evaluate_rows", "finish_step",
-        "sgd_update", "adam_update",
+        "gradient_square_sums", "clip_coefficient",
+        "sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adadelta_update",
+        "adamax_update", "nadam_update", "radam_update",
     ]
 
-    static let source = #"""
+    /// Everything NVRTC compiles: the network's kernels, then the optimizers'.
+    static let source = networkKernels + optimizerKernels
+
+    static let networkKernels = #"""
 // Teaching Networks: CUDA kernels (compiled by NVRTC; no headers needed).
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
 #define COUNTER_STEP_IN_EPOCH 0
 #define COUNTER_COMPLETED_STEPS 1
-#define COUNTER_FIRST_NON_FINITE 2
+#define COUNTER_FIRST_DIVERGED 2
 #define ACCUMULATOR_TRAINING_LOSS 0
 #define ACCUMULATOR_EVALUATION_LOSS 1
 #define ACCUMULATOR_EVALUATION_CORRECT 2
+#define ACCUMULATOR_DIVERGED_LOSS 3
+#define SCALAR_NADAM_PRODUCT 0
+#define SCALAR_GRADIENT_SCALE 2
+#define SCALAR_GRADIENT_NORM 3
+#define SCALAR_LEARNING_RATES 8
 // No <math.h> under NVRTC: −∞ by its bit pattern, and a finiteness test
 // that needs no library (x − x is 0 for finite x, NaN otherwise).
 #define NEGATIVE_INFINITY __int_as_float(0xff800000u)
@@ -295,10 +327,11 @@ extern "C" __global__ void softmax_cross_entropy(const float* logits, const int*
 }
 
 // One block: sums the batch's row losses in double, in a fixed order, adds the
-// sum to the epoch's accumulator, and records the first step whose loss was
-// not finite (the CPU trainer's divergence check, read once per epoch).
+// sum to the epoch's accumulator, and records the first step whose mean loss
+// was not finite or above `limit` (the CPU trainer's divergence check, read
+// once per epoch); the optimizer kernels then leave the parameters alone.
 extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int rows, double* accumulators,
-                                                    u32* counters) {
+                                                    u32* counters, double limit) {
     __shared__ double partial[256];
     double sum = 0.0;
     for (int r = threadIdx.x; r < rows; r += blockDim.x) sum += (double)rowLoss[r];
@@ -311,8 +344,11 @@ extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int ro
     if (threadIdx.x == 0) {
         const double total = partial[0];
         accumulators[ACCUMULATOR_TRAINING_LOSS] += total;
-        if (!is_finite(total) && counters[COUNTER_FIRST_NON_FINITE] == 0)
-            counters[COUNTER_FIRST_NON_FINITE] = counters[COUNTER_STEP_IN_EPOCH] + 1;
+        const double mean = total / rows;
+        if ((!is_finite(mean) || mean > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
+            counters[COUNTER_FIRST_DIVERGED] = counters[COUNTER_STEP_IN_EPOCH] + 1;
+            accumulators[ACCUMULATOR_DIVERGED_LOSS] = mean;
+        }
     }
 }
 
@@ -353,53 +389,6 @@ extern "C" __global__ void finish_step(u32* counters) {
         counters[COUNTER_STEP_IN_EPOCH] += 1;
         counters[COUNTER_COMPLETED_STEPS] += 1;
     }
-}
-
-// ---- Optimizers: one launch over the whole flat parameter buffer ---------------
-
-// torch.optim.SGD: g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g;
-// g ← g + μb (Nesterov) or b; θ ← θ − ηg.
-extern "C" __global__ void sgd_update(float* parameters, const float* gradients, float* momentumBuffer, int count,
-                                      float learningRate, float momentum, float dampening, float weightDecay,
-                                      int nesterov, const u32* counters) {
-    const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= count) return;
-    float gradient = gradients[i];
-    if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameters[i];
-    if (momentum != 0.0f) {
-        float buffer = gradient;
-        if (counters[COUNTER_COMPLETED_STEPS] > 0)
-            buffer = momentum * momentumBuffer[i] + (1.0f - dampening) * gradient;
-        momentumBuffer[i] = buffer;
-        gradient = nesterov ? gradient + momentum * buffer : buffer;
-    }
-    parameters[i] = parameters[i] - learningRate * gradient;
-}
-
-// torch.optim.Adam / AdamW (decoupled = 1): bias corrections in double, as
-// PyTorch computes them from a Python float step.
-extern "C" __global__ void adam_update(float* parameters, const float* gradients, float* firstMoment,
-                                       float* secondMoment, int count, double learningRate, double beta1,
-                                       double beta2, float epsilon, float weightDecay, int decoupled,
-                                       const u32* counters) {
-    const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= count) return;
-    const double step = (double)counters[COUNTER_COMPLETED_STEPS] + 1.0;
-    const double correction1 = 1.0 - pow(beta1, step);
-    const float correction2Root = (float)sqrt(1.0 - pow(beta2, step));
-    const float stepSize = (float)(learningRate / correction1);
-    float parameter = parameters[i];
-    float gradient = gradients[i];
-    if (weightDecay != 0.0f) {
-        if (decoupled) parameter = parameter * (float)(1.0 - learningRate * (double)weightDecay);
-        else gradient = gradient + weightDecay * parameter;
-    }
-    const float m = firstMoment[i] + (1.0f - (float)beta1) * (gradient - firstMoment[i]);
-    const float v = secondMoment[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
-    firstMoment[i] = m;
-    secondMoment[i] = v;
-    const float denominator = sqrtf(v) / correction2Root + epsilon;
-    parameters[i] = parameter - stepSize * (m / denominator);
 }
 """#
 }

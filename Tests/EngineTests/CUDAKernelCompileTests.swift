@@ -1,0 +1,42 @@
+// The kernels' CUDA C through the real NVRTC, which needs no GPU: the source
+// must compile with no headers for the architectures the backend meets, and
+// the CUBIN must export every kernel the network launches. .ci/run installs
+// NVRTC from PyPI (the nvidia-cuda-nvrtc wheel) and puts its folder on
+// LD_LIBRARY_PATH; without it these tests skip and say so.
+import XCTest
+@testable import Engine
+
+final class CUDAKernelCompileTests: XCTestCase {
+    static func compiler() throws -> NVRTC {
+        do { return try NVRTC() } catch {
+            throw XCTSkip("NVRTC is not installed here (\(error)); .ci/run installs it with pip install nvidia-cuda-nvrtc "
+                + "and puts its lib folder on LD_LIBRARY_PATH")
+        }
+    }
+
+    func testKernelSourceCompilesForEveryArchitectureWithNoHeaders() throws {
+        let nvrtc = try Self.compiler()
+        // Turing (the oldest CUDA 13 targets), Ampere (A100, A10), Hopper (H100).
+        for architecture in [75, 80, 86, 90] {
+            let cubin = try nvrtc.compile(source: KernelSource.source, name: "teaching_networks_kernels.cu",
+                                          architecture: architecture, options: KernelCompiler.options)
+            // A CUBIN is an ELF file whose symbol table names each extern "C" kernel.
+            XCTAssertEqual(Array(cubin.prefix(4)), [0x7F, 0x45, 0x4C, 0x46], "sm_\(architecture): not an ELF image")
+            let text = String(decoding: cubin, as: UTF8.self)
+            for kernel in KernelSource.kernelNames {
+                XCTAssertTrue(text.contains(kernel + "\0"), "sm_\(architecture): the CUBIN has no kernel \(kernel)")
+            }
+        }
+    }
+
+    func testCompileErrorCarriesNVRTCsLogWithTheLine() throws {
+        let nvrtc = try Self.compiler()
+        let broken = "extern \"C\" __global__ void broken(float* x) {\n  x[0] = undefined_name;\n}\n"
+        XCTAssertThrowsError(try nvrtc.compile(source: broken, name: "broken.cu", architecture: 90, options: [])) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("nvrtcCompileProgram"), text)
+            XCTAssertTrue(text.contains("broken.cu(2)"), "the log names file and line: \(text)")
+            XCTAssertTrue(text.contains("undefined_name"), text)
+        }
+    }
+}
