@@ -224,3 +224,34 @@ final class CUDATwinTests: XCTestCase {
         }
     }
 }
+
+/// The kernels' parameter lists as read from their CUDA C, which every launch
+/// (on the GPU and in the emulation) is checked against.
+final class KernelSignatureTests: XCTestCase {
+    func testEveryKernelHasASignatureAndTheListedKernelsAreAllThere() {
+        XCTAssertEqual(Set(KernelSignatures.all.keys), Set(KernelSource.kernelNames))
+        let adam = KernelSignatures.all["adam_update"]!
+        XCTAssertEqual(adam.map(\.name), ["parameters", "gradients", "state", "count", "scalars", "rateCount", "counters",
+                                          "beta1", "beta2", "epsilon", "weightDecay", "decoupled", "amsgrad"])
+        XCTAssertEqual(adam.map(\.kind), [.pointer, .pointer, .pointer, .int, .pointer, .int, .pointer,
+                                          .double, .double, .float, .float, .int, .int])
+        XCTAssertEqual(KernelSignatures.all["relu_dropout_forward"]!.map(\.kind),
+                       [.pointer, .pointer, .int, .int, .float, .uint, .uint, .uint, .pointer])
+    }
+
+    func testEachDeviceOptimizersArgumentsFitItsKernel() throws {
+        for optimizer in BackendSelfTest.optimizers {
+            let common: [KernelArgument] = [.pointer(0), .pointer(0), .pointer(0), .int(1), .pointer(0), .int(1), .pointer(0)]
+            XCTAssertNoThrow(try KernelSignatures.check(optimizer.kernelName, common + optimizer.kernelArguments), optimizer.description)
+        }
+    }
+
+    func testAMisplacedOrMissingArgumentIsNamed() {
+        XCTAssertThrowsError(try KernelSignatures.check("column_sums", [.pointer(0), .pointer(0), .int(3), .float(4)])) { error in
+            XCTAssertTrue("\(error)".contains("argument 4 (columns) should be an int, got a float"), "\(error)")
+        }
+        XCTAssertThrowsError(try KernelSignatures.check("finish_step", [])) { error in
+            XCTAssertTrue("\(error)".contains("0 arguments for 1 parameters (counters)"), "\(error)")
+        }
+    }
+}

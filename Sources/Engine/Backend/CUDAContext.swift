@@ -161,6 +161,7 @@ final class CUDAContext: KernelDevice {
         guard let function = functions[name] else {
             throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
+        try KernelSignatures.check(name, arguments)
         guard blocks > 0 else { return }
         let storage = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
         defer { storage.deallocate() }

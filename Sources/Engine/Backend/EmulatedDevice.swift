@@ -73,6 +73,8 @@ final class EmulatedDevice: KernelDevice {
         guard KernelSource.kernelNames.contains(name) else {
             throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
+        // The CUDA C signature, as on the GPU: a misplaced argument fails here.
+        try KernelSignatures.check(name, arguments)
         launches += 1
         let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }
