@@ -29,6 +29,29 @@ final class CUDAKernelCompileTests: XCTestCase {
         }
     }
 
+    /// ptxas's report for the H100: every kernel fits in registers (no spills
+    /// to local memory) with room for several 256-thread blocks per SM.
+    func testNoKernelSpillsRegistersOnHopper() throws {
+        let nvrtc = try Self.compiler()
+        let (_, log) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",
+                                                architecture: 90, options: KernelCompiler.options + ["-Xptxas", "-v"])
+        var kernel: String?
+        var registers: [String: Int] = [:]
+        for line in log.split(separator: "\n") {
+            if line.contains("Compiling entry function"), let quote = line.firstIndex(of: "'") {
+                kernel = String(line[line.index(after: quote)...].prefix { $0 != "'" })
+            }
+            if let kernel, line.contains("bytes spill stores") {
+                XCTAssertTrue(line.contains(" 0 bytes spill stores, 0 bytes spill loads"), "\(kernel): \(line)")
+            }
+            if let kernel, let used = line.range(of: "Used ") {
+                registers[kernel] = Int(line[used.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        XCTAssertEqual(Set(registers.keys), Set(KernelSource.kernelNames), log)
+        for (kernel, count) in registers { XCTAssertLessThanOrEqual(count, 64, kernel) }
+    }
+
     func testCompileErrorCarriesNVRTCsLogWithTheLine() throws {
         let nvrtc = try Self.compiler()
         let broken = "extern \"C\" __global__ void broken(float* x) {\n  x[0] = undefined_name;\n}\n"

@@ -64,6 +64,13 @@ final class NVRTC: @unchecked Sendable {
     /// Compiles `source` to a CUBIN for `sm_<architecture>` (e.g. 90 for an H100).
     /// A compile error throws with NVRTC's log, which names the line.
     func compile(source: String, name: String, architecture: Int, options extraOptions: [String]) throws -> [UInt8] {
+        try compileWithLog(source: source, name: name, architecture: architecture, options: extraOptions).binary
+    }
+
+    /// Compiles as `compile` does and also returns NVRTC's log (with
+    /// `-Xptxas -v` among the options, ptxas's register and spill report).
+    func compileWithLog(source: String, name: String, architecture: Int, options extraOptions: [String]) throws
+        -> (binary: [UInt8], log: String) {
         var program: OpaquePointer?
         try check(createProgram(&program, source, name, 0, nil, nil), "nvrtcCreateProgram")
         guard let program else { throw CUDAError(call: "nvrtcCreateProgram", code: -1, message: "no program returned") }
@@ -83,7 +90,7 @@ final class NVRTC: @unchecked Sendable {
         try binary.withUnsafeMutableBytes { bytes in
             try check(getCUBIN(program, bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), "nvrtcGetCUBIN")
         }
-        return binary
+        return (binary, programLog(program))
     }
 
     private func programLog(_ program: OpaquePointer) -> String {
