@@ -1,6 +1,7 @@
 // The CUDA C kernels themselves, executed on the CPU by KernelEmulator, against
 // their Swift twins: LayerNorm forward and backward over a 300-wide row (so
-// the block's strided loops wrap), ReLU + Philox dropout, softmax
+// the block's strided loops wrap), alone and fused with the Linear's bias
+// before it and the ReLU-dropout after it, ReLU + Philox dropout, softmax
 // cross-entropy and its loss accumulator (with the divergence limit),
 // evaluation, bias sums, the gather, every optimizer update (with a schedule,
 // a clipping coefficient, and after a divergence) and both clipping passes. The emulator rounds like the twins (no FMA
@@ -17,11 +18,30 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         directory = argv[1];
         const int R = 7, F = 300, C = 10, N = 1000;
         auto x = input<float>("x"), gain = input<float>("gain"), shift = input<float>("shift"), dy = input<float>("dy");
+        auto bias = input<float>("bias");
+        std::vector<unsigned> noCounters = {0, 0, 0, 0};
         std::vector<float> y(R * F), statistics(2 * R), dx(R * F), dgain(F), dshift(F);
-        run(R, 256, [&] { layer_norm_forward(x.data(), gain.data(), shift.data(), y.data(), statistics.data(), F, 1e-5f); });
-        run(R, 256, [&] { layer_norm_backward_input(x.data(), dy.data(), gain.data(), statistics.data(), dx.data(), F); });
-        run(2, 256, [&] { layer_norm_backward_parameters(x.data(), dy.data(), statistics.data(), dgain.data(), dshift.data(), R, F); });
+        run(R, 256, [&] { layer_norm_forward(x.data(), nullptr, gain.data(), shift.data(), y.data(), statistics.data(), F, 1e-5f,
+                                             nullptr, 0.0f, 0u, 0u, 0u, noCounters.data()); });
+        run(R + 2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), dx.data(),
+                                                  dgain.data(), dshift.data(), R, F, R); });
         output("ln_y", y); output("ln_stats", statistics); output("ln_dx", dx); output("ln_dgain", dgain); output("ln_dshift", dshift);
+        // No input gradient (a first operation): only the parameter blocks run.
+        std::vector<float> onlyDgain(F), onlyDshift(F);
+        run(2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), nullptr,
+                                              onlyDgain.data(), onlyDshift.data(), R, F, 0); });
+        output("ln_only_dgain", onlyDgain); output("ln_only_dshift", onlyDshift);
+
+        // Fused: the Linear's bias, LayerNorm and ReLU-dropout forward; their backward.
+        auto fusedX = x;
+        std::vector<float> activated(R * F), fusedStatistics(2 * R), fusedDx(R * F), fusedDgain(F), fusedDshift(F);
+        std::vector<unsigned> stepFive = {0, 5, 0, 0};
+        run(R, 256, [&] { layer_norm_forward(fusedX.data(), bias.data(), gain.data(), shift.data(), nullptr, fusedStatistics.data(), F,
+                                             1e-5f, activated.data(), 0.4f, 11u, 22u, 3u, stepFive.data()); });
+        run(R + 2, 256, [&] { layer_norm_backward(fusedX.data(), dy.data(), activated.data(), 1.0f / (1.0f - 0.4f), gain.data(),
+                                                  fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, R); });
+        output("fused_x", fusedX); output("fused_activated", activated); output("fused_stats", fusedStatistics);
+        output("fused_dx", fusedDx); output("fused_dgain", fusedDgain); output("fused_dshift", fusedDshift);
 
         std::vector<unsigned> counters = {0, 5, 0, 0};
         std::vector<float> dropped(R * F), droppedGradient(R * F);
@@ -106,11 +126,12 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         var generator = RandomGenerator(seed: 42)
         func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }
         let x = random(r * f, -2, 2), gain = random(f, 0.5, 1.5), shift = random(f, -0.5, 0.5), dy = random(r * f, -1, 1)
+        let bias = random(f, -0.3, 0.3)
         let logits = random(r * c, -4, 4)
         let labels = (0..<r).map { _ in Int32(generator.next() % UInt64(c)) }
         let order: [Int32] = [6, 2, 4, 0, 5, 1, 3]
         let p = random(n, -1, 1), g = random(n, -1, 1)
-        for (values, name) in [(x, "x"), (gain, "gain"), (shift, "shift"), (dy, "dy"), (logits, "logits"), (p, "p"), (g, "g")] {
+        for (values, name) in [(x, "x"), (gain, "gain"), (shift, "shift"), (dy, "dy"), (bias, "bias"), (logits, "logits"), (p, "p"), (g, "g")] {
             try KernelEmulator.write(values, name, in: directory)
         }
         try KernelEmulator.write(labels, "labels", in: directory)
@@ -131,6 +152,20 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         KernelTwins.layerNormBackwardParameters(x: x, dy: dy, statistics: statistics, gainGradient: &dgain, shiftGradient: &dshift, rows: r, features: f)
         try check("ln_y", y); try check("ln_stats", statistics); try check("ln_dx", dx)
         try check("ln_dgain", dgain); try check("ln_dshift", dshift)
+        try check("ln_only_dgain", dgain, limit: 0); try check("ln_only_dshift", dshift, limit: 0)
+
+        // The fused kernels against the composition of the twins of their parts.
+        var fusedX = x, activated = y, fusedStatistics = statistics, fusedDx = dx, fusedDgain = dgain, fusedDshift = dshift
+        KernelTwins.layerNormForwardFused(x: &fusedX, bias: bias, gain: gain, shift: shift, y: nil, statistics: &fusedStatistics,
+                                          rows: r, features: f, epsilon: 1e-5, activated: &activated, probability: 0.4,
+                                          dropout: DropoutStream(key: (11, 22), stream: 3), step: 5)
+        KernelTwins.layerNormBackwardFused(x: fusedX, dy: dy, activated: activated, scale: 1 / (1 - Float(0.4)), gain: gain,
+                                           statistics: fusedStatistics, dx: &fusedDx, gainGradient: &fusedDgain,
+                                           shiftGradient: &fusedDshift, rows: r, features: f)
+        XCTAssertEqual(fusedX, zip(x, (0..<(r * f)).map { bias[$0 % f] }).map { $0 + $1 }, "the bias is written back into x")
+        XCTAssertTrue(activated.contains(0) && activated.contains { $0 > 0 }, "ReLU and dropout both act")
+        try check("fused_x", fusedX, limit: 0); try check("fused_activated", activated); try check("fused_stats", fusedStatistics)
+        try check("fused_dx", fusedDx); try check("fused_dgain", fusedDgain); try check("fused_dshift", fusedDshift)
 
         // ReLU + dropout: exactly the twin's mask.
         let stream = DropoutStream(key: (11, 22), stream: 3)

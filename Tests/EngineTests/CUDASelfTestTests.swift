@@ -164,6 +164,24 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertNotEqual(model.parameterSnapshot(), before, "the trained parameters are copied back into the model")
     }
 
+    /// A training step of the tutorial network is launch-bound at small
+    /// batches, so its node count matters: the LayerNorm kernels take in the
+    /// Linear bias before them and the ReLU-dropout after them (forward and
+    /// backward), leaving 8 forward nodes, 2 for the loss, 14 backward and 2
+    /// for the update, 26 where the unfused sequence had 38.
+    func testATutorialNetworkStepIsTwentySixNodes() throws {
+        let device = EmulatedDevice()
+        let network = try CUDANetwork(context: device, plan: try NetworkPlan(Sequential.tutorialNetwork()),
+                                      optimizer: .sgd(learningRate: 0.1), batchCapacity: 4)
+        let before = device.launches + device.products
+        try network.enqueueForward(rows: 4, mode: .training)
+        let forward = device.launches + device.products - before
+        try network.enqueueLossAndBackward(rows: 4)
+        try network.enqueueOptimizerStep()
+        XCTAssertEqual(forward, 8, "four products, three fused LayerNorms, the last Linear's bias")
+        XCTAssertEqual(device.launches + device.products - before, 26)
+    }
+
     func testOutOfMemoryBeforeAllocatingNamesTheSizes() throws {
         let device = EmulatedDevice(freeBytes: 8 << 20)
         let model = Sequential.tutorialNetwork()

@@ -182,8 +182,9 @@ final class CUDATwinTests: XCTestCase {
 
     // MARK: Kernel source
 
-    /// NVRTC is absent here, so the CUDA C is parsed by the toolchain's clang
-    /// as C++ with a shim for the CUDA built-ins: a typo fails here, not on the GPU.
+    /// Where NVRTC is absent (CUDAKernelCompileTests then skip) the CUDA C is
+    /// still parsed, by the toolchain's clang as C++ with a shim for the CUDA
+    /// built-ins, with warnings on: a typo fails here, not on the GPU.
     func testKernelSourceParsesAsCUDAC() throws {
         let compiler = try KernelEmulator.clangPlusPlus()
         let shim = """

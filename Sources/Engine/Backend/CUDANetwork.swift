@@ -119,33 +119,76 @@ final class CUDANetwork {
 
     // MARK: Launch sequences
 
+    // MARK: Fusions
+
+    /// Whether the Linear at `k` leaves its bias to the LayerNorm after it.
+    private func biasGoesToLayerNorm(_ k: Int) -> Bool {
+        guard case .linear = plan.operations[k], k + 1 < plan.operations.count,
+              case .layerNorm = plan.operations[k + 1] else { return false }
+        return true
+    }
+
+    /// The ReLU(-dropout) right after the LayerNorm at `k`, which that
+    /// LayerNorm's kernels run too: (probability, dropout stream).
+    private func reluAfterLayerNorm(_ k: Int) -> (probability: Float, dropout: DropoutStream)? {
+        guard case .layerNorm = plan.operations[k], k + 1 < plan.operations.count,
+              case let .reluDropout(_, relu, probability, dropout) = plan.operations[k + 1], relu else { return nil }
+        return (probability, dropout)
+    }
+
+    // MARK: Launch sequences
+
     /// Enqueues the forward pass of `rows` rows read from `input` (default: the batch buffer).
+    /// A Linear followed by a LayerNorm leaves its bias to the LayerNorm's
+    /// kernel, which also runs a ReLU(-dropout) that follows it.
     func enqueueForward(rows: Int, mode: Mode, input: CUdeviceptr? = nil) throws {
         let threads = KernelSource.blockSize
+        let operations = plan.operations
         var x = input ?? activations[0].address
-        for (k, operation) in plan.operations.enumerated() {
-            let y = activations[k + 1].address
-            switch operation {
+        var k = 0
+        while k < operations.count {
+            switch operations[k] {
             case let .linear(inputs, outputs, weight):
+                let y = activations[k + 1].address
                 let w = parameters.offset(floats: weight), b = parameters.offset(floats: weight + outputs * inputs)
-                try context.launch("fill_rows_with_bias", blocks: gridBlocks(for: rows * outputs),
-                                   [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
+                let fused = biasGoesToLayerNorm(k)
+                if !fused {
+                    try context.launch("fill_rows_with_bias", blocks: gridBlocks(for: rows * outputs),
+                                       [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
+                }
                 try context.gemm(LinearProducts.forward(rows: rows, inputs: inputs, outputs: outputs),
-                                       a: w, b: x, c: y, beta: 1)
+                                 a: w, b: x, c: y, beta: fused ? 0 : 1)
+                x = y
+                k += 1
             case let .layerNorm(features, gain, epsilon):
+                var bias: CUdeviceptr = 0
+                if k > 0, biasGoesToLayerNorm(k - 1), case let .linear(inputs, outputs, weight) = operations[k - 1] {
+                    bias = parameters.offset(floats: weight + outputs * inputs)
+                }
+                let relu = reluAfterLayerNorm(k)
+                let output = activations[k + (relu == nil ? 1 : 2)].address
+                let probability = relu.map { mode == .training ? $0.probability : 0 } ?? 0
+                let dropout = relu?.dropout ?? DropoutStream(key: (0, 0), stream: 0)
                 try context.launch("layer_norm_forward", blocks: rows, threads: threads, [
-                    .pointer(x), .pointer(parameters.offset(floats: gain)), .pointer(parameters.offset(floats: gain + features)),
-                    .pointer(y), .pointer(statistics[k]!.address), .int(Int32(features)), .float(epsilon),
+                    .pointer(x), .pointer(bias), .pointer(parameters.offset(floats: gain)),
+                    .pointer(parameters.offset(floats: gain + features)),
+                    .pointer(relu == nil ? output : 0), .pointer(statistics[k]!.address), .int(Int32(features)), .float(epsilon),
+                    .pointer(relu == nil ? 0 : output), .float(probability), .uint(dropout.key.0), .uint(dropout.key.1),
+                    .uint(dropout.stream), .pointer(counters.address),
                 ])
+                x = output
+                k += relu == nil ? 1 : 2
             case let .reluDropout(features, relu, probability, dropout):
+                let y = activations[k + 1].address
                 let count = rows * features
                 try context.launch("relu_dropout_forward", blocks: max(1, ((count + 3) / 4 + threads - 1) / threads), [
                     .pointer(x), .pointer(y), .int(Int32(count)), .int(relu ? 1 : 0),
                     .float(mode == .training ? probability : 0), .uint(dropout.key.0), .uint(dropout.key.1),
                     .uint(dropout.stream), .pointer(counters.address),
                 ])
+                x = y
+                k += 1
             }
-            x = y
         }
     }
 
@@ -155,6 +198,7 @@ final class CUDANetwork {
     func enqueueLossAndBackward(rows: Int, input: CUdeviceptr? = nil) throws {
         let threads = KernelSource.blockSize
         let classes = plan.outputFeatures
+        let operations = plan.operations
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
         try context.launch("softmax_cross_entropy", blocks: (rows * 32 + threads - 1) / threads, [
             .pointer(logitsBuffer.address), .pointer(labels.address), .pointer(gradient), .pointer(rowLoss.address),
@@ -164,46 +208,64 @@ final class CUDANetwork {
             .pointer(rowLoss.address), .int(Int32(rows)), .pointer(accumulators.address), .pointer(counters.address),
             .double(divergenceLimit ?? .infinity),
         ])
-        for (k, operation) in plan.operations.enumerated().reversed() {
-            let x = k == 0 ? (input ?? activations[0].address) : activations[k].address
-            let needsInput = k > 0
-            switch operation {
+        func inputOf(_ k: Int) -> CUdeviceptr { k == 0 ? (input ?? activations[0].address) : activations[k].address }
+        var k = operations.count - 1
+        while k >= 0 {
+            switch operations[k] {
             case let .linear(inputs, outputs, weight):
                 let w = parameters.offset(floats: weight)
                 try context.gemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
-                                       a: x, b: gradient, c: gradients.offset(floats: weight), beta: 0)
+                                 a: inputOf(k), b: gradient, c: gradients.offset(floats: weight), beta: 0)
                 try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
                     .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
                     .int(Int32(rows)), .int(Int32(outputs)),
                 ])
-                if needsInput {
+                if k > 0 {
                     try context.gemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
-                                           a: w, b: gradient, c: spare, beta: 0)
+                                     a: w, b: gradient, c: spare, beta: 0)
+                    swap(&gradient, &spare)
                 }
-            case let .layerNorm(features, gain, _):
-                let stats = statistics[k]!.address
-                try context.launch("layer_norm_backward_parameters", blocks: (features + threads - 1) / threads, [
-                    .pointer(x), .pointer(gradient), .pointer(stats), .pointer(gradients.offset(floats: gain)),
-                    .pointer(gradients.offset(floats: gain + features)), .int(Int32(rows)), .int(Int32(features)),
-                ])
-                if needsInput {
-                    try context.launch("layer_norm_backward_input", blocks: rows, [
-                        .pointer(x), .pointer(gradient), .pointer(parameters.offset(floats: gain)), .pointer(stats),
-                        .pointer(spare), .int(Int32(features)),
-                    ])
-                }
+                k -= 1
             case let .reluDropout(features, relu, probability, dropout):
-                if needsInput {
-                    let count = rows * features
-                    try context.launch("relu_dropout_backward", blocks: max(1, ((count + 3) / 4 + threads - 1) / threads), [
-                        .pointer(x), .pointer(gradient), .pointer(spare), .int(Int32(count)), .int(relu ? 1 : 0),
-                        .float(probability), .uint(dropout.key.0), .uint(dropout.key.1), .uint(dropout.stream),
-                        .pointer(counters.address),
-                    ])
+                if k > 0, let fused = reluAfterLayerNorm(k - 1) {
+                    // This ReLU-dropout's backward runs inside the LayerNorm's.
+                    try enqueueLayerNormBackward(at: k - 1, rows: rows, input: inputOf(k - 1), gradient: gradient,
+                                                 activated: activations[k + 1].address, scale: 1 / (1 - fused.probability),
+                                                 into: spare)
+                    if k - 1 > 0 { swap(&gradient, &spare) }
+                    k -= 2
+                } else {
+                    if k > 0 {
+                        let count = rows * features
+                        try context.launch("relu_dropout_backward", blocks: max(1, ((count + 3) / 4 + threads - 1) / threads), [
+                            .pointer(inputOf(k)), .pointer(gradient), .pointer(spare), .int(Int32(count)), .int(relu ? 1 : 0),
+                            .float(probability), .uint(dropout.key.0), .uint(dropout.key.1), .uint(dropout.stream),
+                            .pointer(counters.address),
+                        ])
+                        swap(&gradient, &spare)
+                    }
+                    k -= 1
                 }
+            case .layerNorm:
+                try enqueueLayerNormBackward(at: k, rows: rows, input: inputOf(k), gradient: gradient, activated: 0, scale: 1, into: spare)
+                if k > 0 { swap(&gradient, &spare) }
+                k -= 1
             }
-            if needsInput { swap(&gradient, &spare) }
         }
+    }
+
+    /// layer_norm_backward for the LayerNorm at `k`: the gain and shift
+    /// gradients, and the input gradient into `dx` unless it is the first operation.
+    private func enqueueLayerNormBackward(at k: Int, rows: Int, input: CUdeviceptr, gradient: CUdeviceptr,
+                                          activated: CUdeviceptr, scale: Float, into dx: CUdeviceptr) throws {
+        guard case let .layerNorm(features, gain, _) = plan.operations[k] else { preconditionFailure("not a LayerNorm") }
+        let inputBlocks = k > 0 ? rows : 0
+        try context.launch("layer_norm_backward", blocks: inputBlocks + (features + KernelSource.blockSize - 1) / KernelSource.blockSize, [
+            .pointer(input), .pointer(gradient), .pointer(activated), .float(scale),
+            .pointer(parameters.offset(floats: gain)), .pointer(statistics[k]!.address), .pointer(dx),
+            .pointer(gradients.offset(floats: gain)), .pointer(gradients.offset(floats: gain + features)),
+            .int(Int32(rows)), .int(Int32(features)), .int(Int32(inputBlocks)),
+        ])
     }
 
     /// Enqueues the optimizer update over the whole flat buffer (after the

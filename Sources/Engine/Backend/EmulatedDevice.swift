@@ -13,6 +13,8 @@ final class EmulatedDevice: KernelDevice {
     /// What memoryInfo reports as free; lower it to provoke DeviceOutOfMemory.
     var freeBytes: Int
     private(set) var launches = 0
+    /// cuBLAS products enqueued (launches and products are the nodes of a captured step).
+    private(set) var products = 0
     private var recording: [() throws -> Void]?
 
     init(freeBytes: Int = 8 << 30) { self.freeBytes = freeBytes }
@@ -42,6 +44,7 @@ final class EmulatedDevice: KernelDevice {
     }
 
     func gemm(_ call: GemmCall, a: CUdeviceptr, b: CUdeviceptr, c: CUdeviceptr, beta: Float) throws {
+        products += 1
         try enqueue {
             cblas_sgemm(CblasColMajor, call.transposeA == .none ? CblasNoTrans : CblasTrans,
                         call.transposeB == .none ? CblasNoTrans : CblasTrans,
@@ -92,15 +95,17 @@ final class EmulatedDevice: KernelDevice {
         case "column_sums":
             KernelTwins.columnSums(floats(a[0]), into: floats(a[1]), rows: int(a[2]), columns: int(a[3]))
         case "layer_norm_forward":
-            KernelTwins.layerNormForward(x: floats(a[0]), gain: floats(a[1]), shift: floats(a[2]), y: floats(a[3]),
-                                         statistics: floats(a[4]), rows: blocks, features: int(a[5]), epsilon: float(a[6]))
-        case "layer_norm_backward_input":
-            KernelTwins.layerNormBackwardInput(x: floats(a[0]), dy: floats(a[1]), gain: floats(a[2]), statistics: floats(a[3]),
-                                               dx: floats(a[4]), rows: blocks, features: int(a[5]))
-        case "layer_norm_backward_parameters":
-            KernelTwins.layerNormBackwardParameters(x: floats(a[0]), dy: floats(a[1]), statistics: floats(a[2]),
-                                                    gainGradient: floats(a[3]), shiftGradient: floats(a[4]),
-                                                    rows: int(a[5]), features: int(a[6]))
+            let stream = DropoutStream(key: (uint(a[10]), uint(a[11])), stream: uint(a[12]))
+            KernelTwins.layerNormForwardFused(x: floats(a[0]), bias: optionalFloats(a[1]), gain: floats(a[2]), shift: floats(a[3]),
+                                              y: optionalFloats(a[4]), statistics: floats(a[5]), rows: blocks, features: int(a[6]),
+                                              epsilon: float(a[7]), activated: optionalFloats(a[8]), probability: float(a[9]),
+                                              dropout: stream, step: uints(a[13])[KernelSource.Counter.completedSteps])
+        case "layer_norm_backward":
+            let rows = int(a[9]), inputBlocks = int(a[11])
+            precondition(inputBlocks == 0 || inputBlocks == rows, "layer_norm_backward: inputBlocks must be 0 or rows")
+            KernelTwins.layerNormBackwardFused(x: floats(a[0]), dy: floats(a[1]), activated: optionalFloats(a[2]), scale: float(a[3]),
+                                               gain: floats(a[4]), statistics: floats(a[5]), dx: inputBlocks > 0 ? floats(a[6]) : nil,
+                                               gainGradient: floats(a[7]), shiftGradient: floats(a[8]), rows: rows, features: int(a[10]))
         case "relu_dropout_forward", "relu_dropout_backward":
             let forward = name == "relu_dropout_forward"
             let offset = forward ? 0 : 1  // backward has dy before dx
@@ -185,6 +190,10 @@ final class EmulatedDevice: KernelDevice {
 // Argument decoding; a wrong kind is a wiring error in the caller, so it stops.
 private func floats(_ address: CUdeviceptr) -> UnsafeMutablePointer<Float> { UnsafeMutablePointer(bitPattern: UInt(address))! }
 private func floats(_ argument: KernelArgument) -> UnsafeMutablePointer<Float> { floats(address(argument)) }
+/// A pointer argument that may be null (an optional fused part left out).
+private func optionalFloats(_ argument: KernelArgument) -> UnsafeMutablePointer<Float>? {
+    UnsafeMutablePointer(bitPattern: UInt(address(argument)))
+}
 private func ints(_ argument: KernelArgument) -> UnsafeMutablePointer<Int32> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }
 private func uints(_ argument: KernelArgument) -> UnsafeMutablePointer<UInt32> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }
 private func doubles(_ argument: KernelArgument) -> UnsafeMutablePointer<Double> { UnsafeMutablePointer(bitPattern: UInt(address(argument)))! }

@@ -72,7 +72,47 @@ public enum KernelTwins {
 
     // MARK: LayerNorm
 
-    /// layer_norm_forward, one row at a time; statistics holds (μ, 1/σ) per row.
+    /// layer_norm_forward with its fusions, as the composition of the parts it
+    /// fuses: with `bias`, x ← x + bias (written back); the LayerNorm into `y`
+    /// when given; with `activated`, the ReLU-dropout of the LayerNorm's output.
+    public static func layerNormForwardFused(x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                                             gain: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                                             y: UnsafeMutablePointer<Float>?, statistics: UnsafeMutablePointer<Float>,
+                                             rows: Int, features n: Int, epsilon: Float,
+                                             activated: UnsafeMutablePointer<Float>?, probability: Float,
+                                             dropout: DropoutStream, step: UInt32) {
+        if let bias {
+            for row in 0..<rows { for i in 0..<n { x[row * n + i] = x[row * n + i] + bias[i] } }
+        }
+        var normalized = [Float](repeating: 0, count: rows * n)
+        layerNormForward(x: x, gain: gain, shift: shift, y: &normalized, statistics: statistics, rows: rows, features: n, epsilon: epsilon)
+        if let y { y.update(from: normalized, count: rows * n) }
+        if let activated {
+            reluDropoutForward(x: normalized, y: activated, count: rows * n, relu: true, probability: probability,
+                               dropout: dropout, step: step)
+        }
+    }
+
+    /// layer_norm_backward with its fusions, as the composition of the parts:
+    /// with `activated`, dy first goes back through the ReLU-dropout (passing
+    /// where the output was non-zero, times `scale`); then the input gradient
+    /// (when `dx` is given) and the gain and shift gradients.
+    public static func layerNormBackwardFused(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, activated: UnsafePointer<Float>?,
+                                              scale: Float, gain: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
+                                              dx: UnsafeMutablePointer<Float>?, gainGradient: UnsafeMutablePointer<Float>,
+                                              shiftGradient: UnsafeMutablePointer<Float>, rows: Int, features n: Int) {
+        let upstream = (0..<(rows * n)).map { i -> Float in
+            guard let activated else { return dy[i] }
+            return activated[i] != 0 ? dy[i] * scale : 0
+        }
+        if let dx {
+            layerNormBackwardInput(x: x, dy: upstream, gain: gain, statistics: statistics, dx: dx, rows: rows, features: n)
+        }
+        layerNormBackwardParameters(x: x, dy: upstream, statistics: statistics, gainGradient: gainGradient,
+                                    shiftGradient: shiftGradient, rows: rows, features: n)
+    }
+
+    /// The LayerNorm part of layer_norm_forward, one row at a time; statistics holds (μ, 1/σ) per row.
     public static func layerNormForward(x: UnsafePointer<Float>, gain: UnsafePointer<Float>, shift: UnsafePointer<Float>,
                                         y: UnsafeMutablePointer<Float>, statistics: UnsafeMutablePointer<Float>,
                                         rows: Int, features n: Int, epsilon: Float) {
@@ -89,7 +129,7 @@ public enum KernelTwins {
         }
     }
 
-    /// layer_norm_backward_input.
+    /// The input-gradient blocks of layer_norm_backward.
     public static func layerNormBackwardInput(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
                                               statistics: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                               rows: Int, features n: Int) {
@@ -109,7 +149,7 @@ public enum KernelTwins {
         }
     }
 
-    /// layer_norm_backward_parameters: dγ and dβ summed over rows in order.
+    /// The parameter-gradient blocks of layer_norm_backward: dγ and dβ summed over rows in order.
     public static func layerNormBackwardParameters(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
                                                    gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
                                                    rows: Int, features n: Int) {

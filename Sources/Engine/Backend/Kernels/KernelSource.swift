@@ -60,7 +60,7 @@ enum KernelSource {
 
     static let kernelNames = [
         "gather_batch", "fill_rows_with_bias", "column_sums",
-        "layer_norm_forward", "layer_norm_backward_input", "layer_norm_backward_parameters",
+        "layer_norm_forward", "layer_norm_backward",
         "relu_dropout_forward", "relu_dropout_backward",
         "softmax_cross_entropy", "accumulate_training_loss", "evaluate_rows", "finish_step",
         "gradient_square_sums", "clip_coefficient",
@@ -182,75 +182,6 @@ extern "C" __global__ void column_sums(const float* matrix, float* sums, int row
     sums[column] = sum;
 }
 
-// ---- LayerNorm --------------------------------------------------------------------
-
-// One block per row: mean, then the mean squared deviation (two passes, as
-// the CPU layer does), y = (x − μ)/σ · γ + β; keeps μ and 1/σ for backward.
-extern "C" __global__ void layer_norm_forward(const float* x, const float* gain, const float* shift,
-                                              float* y, float* statistics, int features, float epsilon) {
-    __shared__ float scratch[32];
-    const long long row = blockIdx.x;
-    const float* input = x + row * features;
-    float* output = y + row * features;
-    float sum = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += input[i];
-    const float mean = block_sum(sum, scratch) / (float)features;
-    float squares = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float deviation = input[i] - mean;
-        squares += deviation * deviation;
-    }
-    const float variance = block_sum(squares, scratch) / (float)features;
-    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
-    for (int i = threadIdx.x; i < features; i += blockDim.x)
-        output[i] = (input[i] - mean) * inverseDeviation * gain[i] + shift[i];
-    if (threadIdx.x == 0) {
-        statistics[2 * row] = mean;
-        statistics[2 * row + 1] = inverseDeviation;
-    }
-}
-
-// One block per row: with x̂ = (x − μ)/σ and g = dy·γ,
-// dx = (g − mean(g) − x̂·mean(g·x̂)) / σ.
-extern "C" __global__ void layer_norm_backward_input(const float* x, const float* dy, const float* gain,
-                                                     const float* statistics, float* dx, int features) {
-    __shared__ float scratch[32];
-    const long long row = blockIdx.x;
-    const float* input = x + row * features;
-    const float* outputGradient = dy + row * features;
-    const float mean = statistics[2 * row], inverseDeviation = statistics[2 * row + 1];
-    float sumG = 0.0f, sumGX = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float normalized = (input[i] - mean) * inverseDeviation;
-        const float g = outputGradient[i] * gain[i];
-        sumG += g;
-        sumGX += g * normalized;
-    }
-    const float meanG = block_sum(sumG, scratch) / (float)features;
-    const float meanGX = block_sum(sumGX, scratch) / (float)features;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float normalized = (input[i] - mean) * inverseDeviation;
-        dx[row * features + i] = (outputGradient[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
-    }
-}
-
-// One thread per feature: dγ = Σ_r dy·x̂ and dβ = Σ_r dy, rows in order.
-extern "C" __global__ void layer_norm_backward_parameters(const float* x, const float* dy, const float* statistics,
-                                                          float* gainGradient, float* shiftGradient,
-                                                          int rows, int features) {
-    const int feature = blockIdx.x * blockDim.x + threadIdx.x;
-    if (feature >= features) return;
-    float gain = 0.0f, shift = 0.0f;
-    for (int row = 0; row < rows; ++row) {
-        const long long i = (long long)row * features + feature;
-        const float normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1];
-        gain += dy[i] * normalized;
-        shift += dy[i];
-    }
-    gainGradient[feature] = gain;
-    shiftGradient[feature] = shift;
-}
-
 // ---- ReLU and inverted dropout, fused ------------------------------------------
 
 // Element i's keep decision uses word i % 4 of Philox(counter = (i / 4, 0,
@@ -297,6 +228,115 @@ extern "C" __global__ void relu_dropout_backward(const float* x, const float* dy
         if (relu && !(x[first + lane] > 0.0f)) gradient = 0.0f;
         dx[first + lane] = gradient;
     }
+}
+
+// ---- LayerNorm, fused with its neighbours -------------------------------------------
+
+// Small batches are launch-bound, so the LayerNorm kernels also do the work of
+// the layers around them: forward, the bias of the Linear before (added to x
+// and written back, so that backward reads the Linear's true output) and the
+// ReLU (+ dropout) after; backward, that ReLU-dropout's backward, and both the
+// input gradient and the gain and shift gradients, in one launch.
+
+// One block per row: mean, then the mean squared deviation (two passes, as
+// the CPU layer does), y = (x − μ)/σ · γ + β; keeps μ and 1/σ for backward.
+// With `bias`, x ← x + bias first. With `activated`, the ReLU-dropout of y is
+// written there (dropout as relu_dropout_forward draws it) and y itself only
+// if `y` is given.
+extern "C" __global__ void layer_norm_forward(float* x, const float* bias, const float* gain, const float* shift,
+                                              float* y, float* statistics, int features, float epsilon,
+                                              float* activated, float probability, u32 seedLow, u32 seedHigh,
+                                              u32 stream, const u32* counters) {
+    __shared__ float scratch[32];
+    const long long row = blockIdx.x;
+    float* input = x + row * features;
+    // Each thread reads back only the elements it wrote itself: no barrier needed.
+    if (bias)
+        for (int i = threadIdx.x; i < features; i += blockDim.x) input[i] = input[i] + bias[i];
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += input[i];
+    const float mean = block_sum(sum, scratch) / (float)features;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float deviation = input[i] - mean;
+        squares += deviation * deviation;
+    }
+    const float variance = block_sum(squares, scratch) / (float)features;
+    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
+    const float scale = 1.0f / (1.0f - probability);
+    const u32 step = activated && probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (input[i] - mean) * inverseDeviation * gain[i] + shift[i];
+        if (y) y[row * features + i] = normalized;
+        if (activated) {
+            float value = normalized > 0.0f ? normalized : 0.0f;
+            if (probability > 0.0f) {
+                const long long element = row * features + i;
+                const uint4 bits = philox4x32_10(make_uint4((u32)(element >> 2), 0u, stream, step),
+                                                 make_uint2(seedLow, seedHigh));
+                value *= dropout_multiplier(bits, (int)(element & 3), probability, scale);
+            }
+            activated[row * features + i] = value;
+        }
+    }
+    if (threadIdx.x == 0) {
+        statistics[2 * row] = mean;
+        statistics[2 * row + 1] = inverseDeviation;
+    }
+}
+
+// The gradient at the LayerNorm's output. With `activated` (the output of the
+// ReLU-dropout that followed it), dy is the gradient at that output: it passes
+// where the output is non-zero, scaled by 1/(1 − p), which is exactly
+// relu_dropout_backward (a kept positive input stays positive; anything else
+// is zero).
+__device__ __forceinline__ float layer_norm_upstream(const float* dy, const float* activated, float scale, long long i) {
+    if (!activated) return dy[i];
+    return activated[i] != 0.0f ? dy[i] * scale : 0.0f;
+}
+
+// LayerNorm backward in one launch. Blocks [0, inputBlocks), one per row
+// (inputBlocks is rows, or 0 when no input gradient is needed): with
+// x̂ = (x − μ)/σ and g = dy·γ, dx = (g − mean(g) − x̂·mean(g·x̂)) / σ.
+// The blocks after them, one thread per feature: dγ = Σ_r dy·x̂ and
+// dβ = Σ_r dy, rows in order.
+extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, const float* activated, float scale,
+                                               const float* gain, const float* statistics, float* dx,
+                                               float* gainGradient, float* shiftGradient, int rows, int features,
+                                               int inputBlocks) {
+    if ((int)blockIdx.x < inputBlocks) {
+        __shared__ float scratch[32];
+        const long long row = blockIdx.x;
+        const float* input = x + row * features;
+        const float mean = statistics[2 * row], inverseDeviation = statistics[2 * row + 1];
+        float sumG = 0.0f, sumGX = 0.0f;
+        for (int i = threadIdx.x; i < features; i += blockDim.x) {
+            const float normalized = (input[i] - mean) * inverseDeviation;
+            const float g = layer_norm_upstream(dy, activated, scale, row * features + i) * gain[i];
+            sumG += g;
+            sumGX += g * normalized;
+        }
+        const float meanG = block_sum(sumG, scratch) / (float)features;
+        const float meanGX = block_sum(sumGX, scratch) / (float)features;
+        for (int i = threadIdx.x; i < features; i += blockDim.x) {
+            const float normalized = (input[i] - mean) * inverseDeviation;
+            const float upstream = layer_norm_upstream(dy, activated, scale, row * features + i);
+            dx[row * features + i] = (upstream * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
+        }
+        return;
+    }
+    const int feature = ((int)blockIdx.x - inputBlocks) * blockDim.x + threadIdx.x;
+    if (feature >= features) return;
+    float gainSum = 0.0f, shiftSum = 0.0f;
+    for (int row = 0; row < rows; ++row) {
+        const long long i = (long long)row * features + feature;
+        const float normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1];
+        const float upstream = layer_norm_upstream(dy, activated, scale, i);
+        gainSum += upstream * normalized;
+        shiftSum += upstream;
+    }
+    gainGradient[feature] = gainSum;
+    shiftGradient[feature] = shiftSum;
 }
 
 // ---- Softmax cross-entropy, forward and backward fused -------------------------
