@@ -86,28 +86,45 @@ struct Bench: ParsableCommand {
         }
     }
 
-    /// The same measurement on the CUDA backend: whole epochs cut to the
-    /// step count, timed by the trainer after an untimed warm-up that also
-    /// captures the CUDA graphs.
+    /// The same measurement on the CUDA backend: three epochs cut to the step
+    /// count, timed by the trainer (the host clock after the epoch's one
+    /// read-back, so the device has finished); the last epoch is reported,
+    /// when the graphs are captured, uploaded and warm. Beside the time, the
+    /// two floors of METHOD.md's method: the step's FLOPs (6 per weight and
+    /// example: forward, input and weight gradients) and its fewest bytes
+    /// (parameters read in forward and backward, gradients written, the SGD
+    /// update's read and write; the batch gathered; each activation written
+    /// once and read once), to divide by the device's measured ceilings.
     private func benchmarkOnDevice(_ resolved: ResolvedBackend, data: Dataset, sizes: [Int]) throws {
-        if !json { print("device: \(resolved.provenance)\nbatch   samples/s     µs/step") }
+        let model = Sequential.tutorialNetwork()
+        let plan = try NetworkPlan(model)
+        var weights = 0, widths = 0
+        for operation in plan.operations {
+            if case let .linear(inputs, outputs, _) = operation { weights += inputs * outputs }
+            widths += operation.outputFeatures
+        }
+        if !json { print("device: \(resolved.provenance)\nbatch   samples/s     µs/step   GFLOP/step   MB/step (fewest)") }
         for size in sizes {
             let batch = min(size, data.count)
             let stepsPerEpoch = (data.count + batch - 1) / batch
             let stepCount = min(steps ?? stepsPerEpoch, stepsPerEpoch)
             let trainer = try CUDATrainer(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.01))
-            let configuration = TrainingConfiguration(batchSize: batch, epochs: 1, maxStepsPerEpoch: stepCount, scale: .full)
-            _ = try trainer.fit(train: data, configuration: configuration)
-            let seconds = try trainer.fit(train: data, configuration: configuration).epochs.first?.seconds ?? .nan
+            let configuration = TrainingConfiguration(batchSize: batch, epochs: 3, maxStepsPerEpoch: stepCount, scale: .full)
+            let seconds = try trainer.fit(train: data, configuration: configuration).epochs.last?.seconds ?? .nan
             let perStep = seconds / Double(stepCount)
+            let flops = 6.0 * Double(weights) * Double(batch)
+            let bytes = 4.0 * (6 * Double(plan.parameterCount) + Double(batch) * (2 * Double(plan.inputFeatures) + 2 * Double(widths)))
             if json {
                 let line: [String: Any] = ["batch_size": batch, "steps": stepCount, "backend": "cuda",
                                            "samples_per_second": Double(batch) / perStep, "us_per_step": perStep * 1e6,
+                                           "gflop_per_step": flops / 1e9, "fewest_mb_per_step": bytes / 1e6,
+                                           "achieved_tflops": flops / perStep / 1e12, "achieved_tb_per_s": bytes / perStep / 1e12,
                                            "device": resolved.provenance]
                 let encoded = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                 print(String(decoding: encoded, as: UTF8.self))
             } else {
-                print(String(format: "%5d  %10.0f  %10.1f", batch, Double(batch) / perStep, perStep * 1e6))
+                print(String(format: "%5d  %10.0f  %10.1f  %11.3f  %16.1f", batch, Double(batch) / perStep, perStep * 1e6,
+                             flops / 1e9, bytes / 1e6))
             }
         }
     }

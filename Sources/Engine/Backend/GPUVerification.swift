@@ -46,10 +46,8 @@
 //     on the CPU and says why); provenance lines name the GPU; the chapters'
 //     claims must still hold.
 //
-// Commands, with the device tool, from the repository root:
-//   swift build -c release --static-swift-stdlib   (here; needs libcurl4-openssl-dev)
-//   .build/release/tn selftest --backend cuda
-//   .build/release/tn selftest --backend cuda --tf32
-//   TN_CUDA_SYNC=1 .build/release/tn selftest --backend cuda   (names a faulting kernel)
-// The binary still links libopenblas, libcurl and their dependencies
-// dynamically; carry them if the GPU machine lacks them.
+// How, with the device tool: docs/GPU.md. In short, `scripts/gpu-bundle` here
+// (a static-runtime tn, compressed, with cmark-gfm, MNIST and PyTorch's
+// script, 27 MB in .gpu/), then `bash scripts/gpu-check` there with .gpu
+// carried: items 1-5 and 7 in its selftest, floors, bench, train and sweep
+// stages. Item 6 and item 8 need Swift on the GPU machine.
