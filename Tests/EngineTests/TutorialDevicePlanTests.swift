@@ -31,6 +31,13 @@ final class TutorialDevicePlanTests: XCTestCase {
         }
     }
 
+    func testDescriptionsReadLikeTorchOptim() {
+        XCTAssertEqual(DeviceOptimizer.adam(learningRate: 1e-3, weightDecay: 0.01, decoupled: true, amsgrad: true).description,
+                       "AdamW(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=True)")
+        XCTAssertEqual(DeviceOptimizer.sgd(learningRate: 0.1, momentum: 0.9, nesterov: true).description,
+                       "SGD(lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=True)")
+    }
+
     func testAnotherOptimizerSaysWhyItStaysOnTheCPU() {
         struct Halving: Optimizer {
             var learningRate = 0.1

@@ -46,6 +46,20 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The torch.optim class with these formulas.
+    var torchName: String {
+        switch self {
+        case .sgd: return "SGD"
+        case let .adam(_, _, _, _, _, decoupled, _): return decoupled ? "AdamW" : "Adam"
+        case .rmsprop: return "RMSprop"
+        case .adagrad: return "Adagrad"
+        case .adadelta: return "Adadelta"
+        case .adamax: return "Adamax"
+        case .nadam: return "NAdam"
+        case .radam: return "RAdam"
+        }
+    }
+
     /// The base learning rate (a schedule scales it step by step).
     public var learningRate: Double {
         switch self {
@@ -57,8 +71,8 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let settings = hyperparameters.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
-        return "\(name)(lr \(learningRate)\(settings.isEmpty ? "" : ", " + settings))"
+        let settings = hyperparameters.map { "\($0.0)=\($0.1)" }.joined(separator: ", ")
+        return "\(torchName)(lr=\(learningRate), \(settings))"
     }
 
     /// The kernel that applies this optimizer.
@@ -93,22 +107,27 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The hyperparameters after the learning rate, named as torch.optim names them.
-    var hyperparameters: [(String, Double)] {
+    var hyperparameters: [(String, String)] {
+        func flag(_ value: Bool) -> String { value ? "True" : "False" }
         switch self {
         case let .sgd(_, momentum, dampening, weightDecay, nesterov):
-            return [("momentum", momentum), ("dampening", dampening), ("weight_decay", weightDecay), ("nesterov", nesterov ? 1 : 0)]
+            return [("momentum", "\(momentum)"), ("dampening", "\(dampening)"), ("weight_decay", "\(weightDecay)"),
+                    ("nesterov", flag(nesterov))]
         case let .adam(_, beta1, beta2, epsilon, weightDecay, _, amsgrad):
-            return [("beta1", beta1), ("beta2", beta2), ("eps", epsilon), ("weight_decay", weightDecay), ("amsgrad", amsgrad ? 1 : 0)]
+            return [("betas", "(\(beta1), \(beta2))"), ("eps", "\(epsilon)"), ("weight_decay", "\(weightDecay)"), ("amsgrad", flag(amsgrad))]
         case let .rmsprop(_, alpha, epsilon, weightDecay, momentum, centered):
-            return [("alpha", alpha), ("eps", epsilon), ("weight_decay", weightDecay), ("momentum", momentum), ("centered", centered ? 1 : 0)]
+            return [("alpha", "\(alpha)"), ("eps", "\(epsilon)"), ("weight_decay", "\(weightDecay)"), ("momentum", "\(momentum)"),
+                    ("centered", flag(centered))]
         case let .adagrad(_, decay, weightDecay, initial, epsilon):
-            return [("lr_decay", decay), ("weight_decay", weightDecay), ("initial_accumulator_value", initial), ("eps", epsilon)]
+            return [("lr_decay", "\(decay)"), ("weight_decay", "\(weightDecay)"), ("initial_accumulator_value", "\(initial)"),
+                    ("eps", "\(epsilon)")]
         case let .adadelta(_, rho, epsilon, weightDecay):
-            return [("rho", rho), ("eps", epsilon), ("weight_decay", weightDecay)]
+            return [("rho", "\(rho)"), ("eps", "\(epsilon)"), ("weight_decay", "\(weightDecay)")]
         case let .adamax(_, beta1, beta2, epsilon, weightDecay), let .radam(_, beta1, beta2, epsilon, weightDecay):
-            return [("beta1", beta1), ("beta2", beta2), ("eps", epsilon), ("weight_decay", weightDecay)]
+            return [("betas", "(\(beta1), \(beta2))"), ("eps", "\(epsilon)"), ("weight_decay", "\(weightDecay)")]
         case let .nadam(_, beta1, beta2, epsilon, weightDecay, momentumDecay):
-            return [("beta1", beta1), ("beta2", beta2), ("eps", epsilon), ("weight_decay", weightDecay), ("momentum_decay", momentumDecay)]
+            return [("betas", "(\(beta1), \(beta2))"), ("eps", "\(epsilon)"), ("weight_decay", "\(weightDecay)"),
+                    ("momentum_decay", "\(momentumDecay)")]
         }
     }
 
