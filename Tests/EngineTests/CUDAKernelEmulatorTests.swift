@@ -112,8 +112,13 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         // Clipping: the two passes over four blocks, to a norm of 2.
         std::vector<double> partials(4), clipScalars(9, 0.0);
         run(4, 256, [&] { gradient_square_sums(G, N, partials.data()); });
-        run(1, 256, [&] { clip_coefficient(partials.data(), 4, 2.0, clipScalars.data()); });
+        run(1, 256, [&] { clip_coefficient(partials.data(), 4, 2.0, clipScalars.data(), nullptr, 0, noCounters.data()); });
         output("clip_scalars", clipScalars);
+        // Measuring only (negative maxNorm), the norm logged at step 2 of the epoch.
+        std::vector<double> measureScalars(9, 0.0), normLog(3, -1.0);
+        std::vector<unsigned> stepTwo = {2, 7, 0, 0};
+        run(1, 256, [&] { clip_coefficient(partials.data(), 4, -1.0, measureScalars.data(), normLog.data(), 3, stepTwo.data()); });
+        output("measure_scalars", measureScalars); output("norm_log", normLog);
         return 0;
     }
     """#
@@ -235,5 +240,9 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         XCTAssertEqual(clip[KernelSource.Scalar.gradientNorm], norm, accuracy: 1e-9 * norm)
         XCTAssertEqual(clip[KernelSource.Scalar.gradientScale], 2 / (norm + 1e-6), accuracy: 1e-12)
+        let measured = try KernelEmulator.read(Double.self, "measure_scalars", in: directory)
+        XCTAssertEqual(measured[KernelSource.Scalar.gradientScale], 1, "measuring only leaves the gradient as it is")
+        XCTAssertEqual(measured[KernelSource.Scalar.gradientNorm], clip[KernelSource.Scalar.gradientNorm])
+        XCTAssertEqual(try KernelEmulator.read(Double.self, "norm_log", in: directory), [-1, -1, clip[KernelSource.Scalar.gradientNorm]])
     }
 }

@@ -134,6 +134,30 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(run.gpuModel.parameterSnapshot(), run.cpuModel.parameterSnapshot()), 1e-4)
     }
 
+    func testGradientNormsOnTheDeviceMatchTheCPUTrainersWithAndWithoutClipping() throws {
+        for clipNorm in [nil, 0.5] as [Double?] {
+            let configuration = TrainingConfiguration(batchSize: 32, epochs: 2, seed: 2, clipNorm: clipNorm,
+                                                      recordsGradientNorms: true, scale: .full)
+            let train = try dataset(rows: 300, seed: 1)
+            var cpuNorms: [Double] = [], gpuNorms: [Double] = []
+            var steps: [[Int]] = []
+            Trainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: SGD<Float>(learningRate: 0.1, momentum: 0.9))
+                .fit(train: train, configuration: configuration) { event in
+                    if case .gradientNorm(_, _, let norm) = event { cpuNorms.append(norm) }
+                }
+            try CUDATrainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: .sgd(learningRate: 0.1, momentum: 0.9),
+                            options: CUDATrainingOptions(stepsPerGraph: 4), device: EmulatedDevice())
+                .fit(train: train, configuration: configuration) { event in
+                    if case .gradientNorm(let epoch, let step, let norm) = event { gpuNorms.append(norm); steps.append([epoch, step]) }
+                }
+            XCTAssertEqual(gpuNorms.count, 2 * 10)
+            XCTAssertEqual(steps.first, [1, 1]); XCTAssertEqual(steps.last, [2, 10])
+            XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(gpuNorms.map(Float.init), cpuNorms.map(Float.init)), 1e-5,
+                                     "clip \(clipNorm.map { "\($0)" } ?? "none"): \(gpuNorms) vs \(cpuNorms)")
+            if let clipNorm { XCTAssertTrue(gpuNorms.contains { $0 > clipNorm }, "the norms are taken before clipping") }
+        }
+    }
+
     func testModelUpdateEveryBringsTheParametersBackForSnapshots() throws {
         let train = try dataset(rows: 128, seed: 3)
         let model = Sequential.perceptron(sizes: [24, 64, 10], seed: 6)

@@ -165,6 +165,43 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(small, [0.3, 0.4])
     }
 
+    /// With a full batch the first step's gradient is the whole set's gradient
+    /// at the initial parameters, which a forward and backward pass written out
+    /// here also gives; its recorded norm is taken before clipping, and
+    /// recording does not change the run (beyond the fused step's rounding).
+    func testRecordedGradientNormsAreThoseBeforeClipping() {
+        let data = Self.blobs(count: 90, seed: 3)
+        let reference = Sequential.perceptron(sizes: [20, 16, 3], seed: 7)
+        let logits = reference.forward(data.inputs.matrix(), mode: .training)
+        let loss = SoftmaxCrossEntropy(classCount: 3)  // owns dLogits' storage
+        let (_, dLogits) = data.labels.withUnsafeBufferPointer { loss.lossAndGradient(logits: logits, labels: $0.baseAddress!) }
+        reference.backward(dLogits)
+        withExtendedLifetime(loss) {}
+        let firstNorm = globalNorm(UnsafeBufferPointer(reference.gradients.buffer))
+
+        func run(clipNorm: Double?, records: Bool) -> (norms: [Double], parameters: [Float], steps: Int) {
+            let model = Sequential.perceptron(sizes: [20, 16, 3], seed: 7)
+            var norms: [Double] = [], steps = 0
+            Trainer(model: model, optimizer: SGD<Float>(learningRate: 0.5)).fit(
+                train: data, configuration: TrainingConfiguration(batchSize: 90, epochs: 4, clipNorm: clipNorm,
+                                                                  recordsGradientNorms: records, scale: .full)) { event in
+                if case .gradientNorm(_, _, let norm) = event { norms.append(norm) }
+                if case .step = event { steps += 1 }
+            }
+            return (norms, model.parameterSnapshot(), steps)
+        }
+        let plain = run(clipNorm: nil, records: true)
+        XCTAssertEqual(plain.norms.count, plain.steps)
+        XCTAssertEqual(plain.norms.first!, firstNorm, accuracy: 1e-12 * firstNorm)
+        let unrecorded = run(clipNorm: nil, records: false)
+        XCTAssertLessThan(zip(plain.parameters, unrecorded.parameters).map { abs($0 - $1) }.max()!, 1e-5)
+        XCTAssertTrue(run(clipNorm: nil, records: false).norms.isEmpty, "nothing is recorded unless asked")
+
+        let clipped = run(clipNorm: firstNorm / 4, records: true)
+        XCTAssertEqual(clipped.norms.first!, firstNorm, accuracy: 1e-12 * firstNorm, "the norm before clipping")
+        XCTAssertNotEqual(clipped.parameters, plain.parameters, "clipping to a quarter changes the steps")
+    }
+
     static func localData() -> DataLocation {
         var location = DataLocation.fromEnvironment()
         location.allowDownload = false

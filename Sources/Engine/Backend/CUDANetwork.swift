@@ -30,6 +30,10 @@ final class CUDANetwork {
     /// Clip the gradient to this global norm before each update (nil: no clipping).
     /// Read when a step is enqueued, so set it before capturing a graph.
     var clipNorm: Double?
+    /// Keeps each step's gradient norm (before clipping) at its index in the
+    /// epoch, up to `normLogCapacity` steps (0: none kept).
+    let normLogCapacity: Int
+    private let normLog: DeviceBuffer?
     /// A step whose mean loss is above this (or not finite) is a divergence:
     /// it is recorded and no later update changes the parameters.
     var divergenceLimit: Double?
@@ -53,16 +57,19 @@ final class CUDANetwork {
     /// plus the network's buffers against the device's free memory.
     /// `rateCount` learning rates: 1 for a constant rate, or the steps of an
     /// epoch when a schedule gives each step its own (see `uploadLearningRates`).
+    /// With `normLogCapacity` > 0, every step's gradient norm is measured and
+    /// kept (see `readGradientNorms`).
     init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
-         rateCount: Int = 1, extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
+         rateCount: Int = 1, normLogCapacity: Int = 0, extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
         self.context = context
         self.plan = plan
         self.optimizer = optimizer
         self.batchCapacity = batchCapacity
         self.rateCount = rateCount
+        self.normLogCapacity = normLogCapacity
         let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer)
-        let required = fixed + 8 * (rateCount - 1) + perRow * batchCapacity + extraBytes
+        let required = fixed + 8 * (rateCount - 1 + normLogCapacity) + perRow * batchCapacity + extraBytes
         let free = try context.memoryInfo().free
         // Leave 5% for cuBLAS and the driver's own allocations.
         let usable = free - free / 20
@@ -97,6 +104,7 @@ final class CUDANetwork {
             accumulators = try context.allocate(bytes: 8 * KernelSource.Accumulator.count)
             scalars = try context.allocate(bytes: 8 * (KernelSource.Scalar.learningRates + rateCount))
             clipPartials = try context.allocate(bytes: 8 * KernelSource.clippingBlocks)
+            normLog = normLogCapacity > 0 ? try context.allocate(bytes: 8 * normLogCapacity) : nil
         } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
             throw outOfMemory()
         }
@@ -272,13 +280,14 @@ final class CUDANetwork {
     /// gradient's clipping, when set), then the step counters' advance.
     func enqueueOptimizerStep() throws {
         let count = plan.parameterCount
-        if let clipNorm {
+        if clipNorm != nil || normLog != nil {
             let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
             try context.launch("gradient_square_sums", blocks: blocks, [
                 .pointer(gradients.address), .int(Int32(count)), .pointer(clipPartials.address),
             ])
             try context.launch("clip_coefficient", blocks: 1, [
-                .pointer(clipPartials.address), .int(Int32(blocks)), .double(clipNorm), .pointer(scalars.address),
+                .pointer(clipPartials.address), .int(Int32(blocks)), .double(clipNorm ?? -1), .pointer(scalars.address),
+                .pointer(normLog?.address ?? 0), .int(Int32(normLogCapacity)), .pointer(counters.address),
             ])
         }
         try context.launch(optimizer.kernelName, blocks: (count + KernelSource.blockSize - 1) / KernelSource.blockSize, [
@@ -323,6 +332,11 @@ final class CUDANetwork {
     }
     func readScalars() throws -> [Double] {
         try context.download(Double.self, count: KernelSource.Scalar.learningRates + rateCount, from: scalars.address, zero: 0)
+    }
+    /// The gradient norms of the epoch's first `count` steps (needs `normLogCapacity` ≥ count).
+    func readGradientNorms(count: Int) throws -> [Double] {
+        guard let normLog, count > 0 else { return [] }
+        return try context.download(Double.self, count: min(count, normLogCapacity), from: normLog.address, zero: 0)
     }
     func resetAccumulators() throws { try context.zero(accumulators.address, bytes: accumulators.bytes) }
     func readAccumulators() throws -> [Double] {

@@ -10,7 +10,8 @@
 // order (4 bytes per example) and reads back the loss accumulators and
 // counters once. Every optimizer of the engine, learning-rate schedules (the
 // epoch's rates are uploaded with its order), clipping by global norm and the
-// divergence limit run on the device with the CPU trainer's semantics.
+// divergence limit run on the device with the CPU trainer's semantics, and
+// gradient norms, when recorded, are kept per step and read back per epoch.
 // Differences from the CPU trainer: dropout masks come from Philox instead of
 // xoshiro (statistically equivalent, not equal); a diverged step is found at
 // the end of its epoch (the updates stop at it, so the parameters are those
@@ -93,6 +94,7 @@ public final class CUDATrainer {
         let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer,
                                       batchCapacity: max(batchSize, evaluationBatch),
                                       rateCount: schedule == nil ? 1 : max(stepsPerEpoch, 1),
+                                      normLogCapacity: configuration.recordsGradientNorms ? stepsPerEpoch : 0,
                                       extraBytes: dataBytes, requestedBatchSize: batchSize)
         network.clipNorm = configuration.clipNorm
         network.divergenceLimit = configuration.divergenceLoss
@@ -168,6 +170,13 @@ public final class CUDATrainer {
             let accumulators = try network.readAccumulators()
             let counters = try network.readCounters()
             let firstBadStep = Int(counters[KernelSource.Counter.firstDivergedStep])
+            if configuration.recordsGradientNorms, let observer {
+                // The steps before a diverged one: the CPU trainer stops before that step's backward pass.
+                let completed = firstBadStep > 0 ? firstBadStep - 1 : stepsPerEpoch
+                for (index, norm) in try network.readGradientNorms(count: completed).enumerated() {
+                    observer(.gradientNorm(epoch: epoch, step: index + 1, norm: norm))
+                }
+            }
             if firstBadStep > 0 {
                 globalStep += firstBadStep
                 let divergence = Divergence(epoch: epoch, step: firstBadStep, globalStep: globalStep,

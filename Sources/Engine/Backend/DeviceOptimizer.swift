@@ -415,9 +415,12 @@ extension KernelTwins {
         }
     }
 
-    /// The twin of clip_coefficient: the norm and min(1, maxNorm / (norm + 1e-6)) into the scalars.
+    /// The twin of clip_coefficient: the norm and min(1, maxNorm / (norm + 1e-6))
+    /// into the scalars (1 for a negative maxNorm), and the norm into
+    /// `normLog[stepInEpoch]` when given.
     static func clipCoefficient(partials: UnsafePointer<Double>, blocks: Int, maxNorm: Double,
-                                scalars: UnsafeMutablePointer<Double>) {
+                                scalars: UnsafeMutablePointer<Double>, normLog: UnsafeMutablePointer<Double>? = nil,
+                                logCapacity: Int = 0, stepInEpoch: Int = 0) {
         var sums = [Double](repeating: 0, count: KernelSource.blockSize)
         for t in sums.indices {
             var b = t
@@ -426,7 +429,8 @@ extension KernelTwins {
         let norm = treeSum(&sums).squareRoot()
         let coefficient = maxNorm / (norm + 1e-6)
         scalars[KernelSource.Scalar.gradientNorm] = norm
-        scalars[KernelSource.Scalar.gradientScale] = norm.isNaN ? norm : (coefficient < 1 ? coefficient : 1)
+        scalars[KernelSource.Scalar.gradientScale] = maxNorm < 0 ? 1 : norm.isNaN ? norm : (coefficient < 1 ? coefficient : 1)
+        if let normLog, stepInEpoch < logCapacity { normLog[stepInEpoch] = norm }
     }
 
     /// The kernels' shared-memory tree: values[t] += values[t + width] for halving widths.

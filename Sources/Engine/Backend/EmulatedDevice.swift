@@ -142,7 +142,9 @@ final class EmulatedDevice: KernelDevice {
         case "gradient_square_sums":
             KernelTwins.gradientSquareSums(floats(a[0]), count: int(a[1]), blocks: blocks, into: doubles(a[2]))
         case "clip_coefficient":
-            KernelTwins.clipCoefficient(partials: doubles(a[0]), blocks: int(a[1]), maxNorm: double(a[2]), scalars: doubles(a[3]))
+            KernelTwins.clipCoefficient(partials: doubles(a[0]), blocks: int(a[1]), maxNorm: double(a[2]), scalars: doubles(a[3]),
+                                        normLog: UnsafeMutablePointer(bitPattern: UInt(address(a[4]))), logCapacity: int(a[5]),
+                                        stepInEpoch: Int(uints(a[6])[KernelSource.Counter.stepInEpoch]))
         case _ where name.hasSuffix("_update"):
             let optimizer = try decodeOptimizer(name, Array(a[7...]))
             optimizer.twinUpdate(parameters: floats(a[0]), gradients: floats(a[1]), state: floats(a[2]), count: int(a[3]),

@@ -21,6 +21,9 @@ public struct TrainingConfiguration: Sendable {
     public var evaluationBatchSize: Int
     /// Rescales the gradient when its global L2 norm exceeds this value.
     public var clipNorm: Double?
+    /// Reports every step's global gradient norm, before any clipping, as a
+    /// `.gradientNorm` event (one extra pass over the gradient per step).
+    public var recordsGradientNorms: Bool
     /// Stops the run as diverged when a step's loss exceeds this value. A loss
     /// that is not a finite number always stops it. (The tutorial network's
     /// LayerNorms keep its loss finite even at absurd learning rates, so
@@ -40,8 +43,8 @@ public struct TrainingConfiguration: Sendable {
     public var fusesPlainGradientDescent = true
 
     public init(batchSize: Int, epochs: Int, seed: UInt64 = 0, maxStepsPerEpoch: Int? = nil,
-                evaluationBatchSize: Int = 1000, clipNorm: Double? = nil, divergenceLoss: Double? = nil,
-                learningRateSchedule: (any LearningRateSchedule)? = nil,
+                evaluationBatchSize: Int = 1000, clipNorm: Double? = nil, recordsGradientNorms: Bool = false,
+                divergenceLoss: Double? = nil, learningRateSchedule: (any LearningRateSchedule)? = nil,
                 scale: ExperimentScale = .current, threads: Int? = nil) {
         self.batchSize = batchSize
         self.epochs = epochs
@@ -49,6 +52,7 @@ public struct TrainingConfiguration: Sendable {
         self.maxStepsPerEpoch = maxStepsPerEpoch
         self.evaluationBatchSize = evaluationBatchSize
         self.clipNorm = clipNorm
+        self.recordsGradientNorms = recordsGradientNorms
         self.divergenceLoss = divergenceLoss
         self.learningRateSchedule = learningRateSchedule
         self.scale = scale
@@ -121,7 +125,7 @@ public final class Trainer {
         var globalStep = 0
         let baseRate = optimizer.learningRate
         let fused = configuration.fusesPlainGradientDescent && configuration.clipNorm == nil
-            && optimizer.isPlainGradientDescent
+            && !configuration.recordsGradientNorms && optimizer.isPlainGradientDescent
         epochLoop: for epoch in 1...max(epochs, 1) where epochs > 0 {
             let epochStart = Date()
             if !fullBatch { shuffler.shuffle(order) }
@@ -147,7 +151,15 @@ public final class Trainer {
                     model.backwardDescending(dLogits, learningRate: Float(optimizer.learningRate))
                 } else {
                     model.backward(dLogits)
-                    if let clipNorm = configuration.clipNorm { clipGlobalNorm(gradients, maxNorm: clipNorm) }
+                    var norm: Double?
+                    if let clipNorm = configuration.clipNorm {
+                        norm = clipGlobalNorm(gradients, maxNorm: clipNorm)
+                    } else if configuration.recordsGradientNorms {
+                        norm = globalNorm(UnsafeBufferPointer(gradients))
+                    }
+                    if configuration.recordsGradientNorms, let norm {
+                        observer?(.gradientNorm(epoch: epoch, step: step + 1, norm: norm))
+                    }
                     optimizer.step(parameters: parameters, gradients: UnsafeBufferPointer(gradients))
                 }
                 lossSum += value * Double(rows)

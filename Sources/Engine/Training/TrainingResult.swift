@@ -93,6 +93,10 @@ public struct TrainingResult: Codable, Sendable {
 public enum TrainingEvent {
     /// After each optimizer step (`step` counts from 1 within the epoch).
     case step(epoch: Int, step: Int, stepsInEpoch: Int, loss: Double)
+    /// The step's global gradient norm before clipping, when the configuration
+    /// `recordsGradientNorms` (before that step's `.step` on the CPU; the GPU
+    /// reports an epoch's norms when the epoch ends).
+    case gradientNorm(epoch: Int, step: Int, norm: Double)
     case epochEnded(EpochMetrics)
     case diverged(Divergence)
 }

@@ -46,8 +46,11 @@ extern "C" __global__ void gradient_square_sums(const float* gradients, int coun
 
 // Second pass, one block: the norm and min(1, maxNorm / (norm + 1e-6)), NaN
 // when the norm is NaN (PyTorch multiplies by it anyway). The updates then
-// multiply each gradient by it, which is exact when it is 1.
-extern "C" __global__ void clip_coefficient(const double* partials, int blocks, double maxNorm, double* scalars) {
+// multiply each gradient by it, which is exact when it is 1. A negative
+// maxNorm only measures: the coefficient stays 1. With `normLog`, the norm is
+// also kept at the step's index in the epoch, for the epoch's one read-back.
+extern "C" __global__ void clip_coefficient(const double* partials, int blocks, double maxNorm, double* scalars,
+                                            double* normLog, int logCapacity, const u32* counters) {
     __shared__ double scratch[256];
     double sum = 0.0;
     for (int b = threadIdx.x; b < blocks; b += blockDim.x) sum += partials[b];
@@ -61,7 +64,9 @@ extern "C" __global__ void clip_coefficient(const double* partials, int blocks, 
         const double norm = sqrt(scratch[0]);
         const double coefficient = maxNorm / (norm + 1e-6);
         scalars[SCALAR_GRADIENT_NORM] = norm;
-        scalars[SCALAR_GRADIENT_SCALE] = norm != norm ? norm : (coefficient < 1.0 ? coefficient : 1.0);
+        scalars[SCALAR_GRADIENT_SCALE] = maxNorm < 0.0 ? 1.0 : norm != norm ? norm : (coefficient < 1.0 ? coefficient : 1.0);
+        const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
+        if (normLog && inEpoch < (u32)logCapacity) normLog[inEpoch] = norm;
     }
 }
 
