@@ -55,14 +55,16 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         std::vector<float> dLogits(R * C), rowLoss(R);
         std::vector<double> accumulators(4, 0.0);
         run(1, 256, [&] { softmax_cross_entropy(logits.data(), labels.data(), dLogits.data(), rowLoss.data(), R, C, 1.0f / R); });
-        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, accumulators.data(), counters.data(), 1e30); });
+        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, accumulators.data(), counters.data(), 1e30, nullptr, 0); });
         run(1, 256, [&] { evaluate_rows(logits.data(), labels.data(), R, C, accumulators.data()); });
         output("sce_dlogits", dLogits); output("sce_rowloss", rowLoss); output("accumulators", accumulators);
         // A limit below the batch's mean loss: step 4 of the epoch diverged.
         std::vector<unsigned> divergedCounters = {3, 9, 0, 0};
-        std::vector<double> divergedAccumulators(4, 0.0);
-        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, divergedAccumulators.data(), divergedCounters.data(), 0.5); });
+        std::vector<double> divergedAccumulators(4, 0.0), lossLog(5, -1.0);
+        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, divergedAccumulators.data(), divergedCounters.data(), 0.5,
+                                                   lossLog.data(), 5); });
         output("diverged_counters", divergedCounters); output("diverged_accumulators", divergedAccumulators);
+        output("loss_log", lossLog);
 
         std::vector<float> sums(F), filled(R * F);
         run(2, 256, [&] { column_sums(dy.data(), sums.data(), R, F); });
@@ -205,6 +207,8 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         XCTAssertEqual(diverged[KernelSource.Accumulator.divergedLoss], KernelTwins.trainingLossSum(rowLoss: rowLoss, rows: r) / Double(r),
                        accuracy: 1e-12)
         XCTAssertGreaterThan(diverged[KernelSource.Accumulator.divergedLoss], 0.5)
+        XCTAssertEqual(try KernelEmulator.read(Double.self, "loss_log", in: directory),
+                       [-1, -1, -1, diverged[KernelSource.Accumulator.divergedLoss], -1], "the step's mean loss at its index (3)")
 
         // Every update kernel against its twin, seven steps with a two-rate schedule.
         let gradients = [[Float]](repeating: g, count: 7), rates = [0.05, 0.02]

@@ -134,24 +134,38 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(run.gpuModel.parameterSnapshot(), run.cpuModel.parameterSnapshot()), 1e-4)
     }
 
-    func testGradientNormsOnTheDeviceMatchTheCPUTrainersWithAndWithoutClipping() throws {
+    func testStepEventsAndGradientNormsOnTheDeviceMatchTheCPUTrainersWithAndWithoutClipping() throws {
         for clipNorm in [nil, 0.5] as [Double?] {
             let configuration = TrainingConfiguration(batchSize: 32, epochs: 2, seed: 2, clipNorm: clipNorm,
                                                       recordsGradientNorms: true, scale: .full)
             let train = try dataset(rows: 300, seed: 1)
-            var cpuNorms: [Double] = [], gpuNorms: [Double] = []
-            var steps: [[Int]] = []
+            var cpuNorms: [Double] = [], gpuNorms: [Double] = [], cpuLosses: [Double] = [], gpuLosses: [Double] = []
+            var steps: [[Int]] = [], cpuOrder: [String] = [], gpuOrder: [String] = []
+            func kind(_ event: TrainingEvent) -> String {
+                switch event {
+                case .step(let epoch, let step, _, _): return "step \(epoch).\(step)"
+                case .gradientNorm(let epoch, let step, _): return "norm \(epoch).\(step)"
+                case .epochEnded(let metrics): return "epoch \(metrics.epoch)"
+                case .diverged: return "diverged"
+                }
+            }
             Trainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: SGD<Float>(learningRate: 0.1, momentum: 0.9))
                 .fit(train: train, configuration: configuration) { event in
+                    cpuOrder.append(kind(event))
                     if case .gradientNorm(_, _, let norm) = event { cpuNorms.append(norm) }
+                    if case .step(_, _, _, let loss) = event { cpuLosses.append(loss) }
                 }
             try CUDATrainer(model: Sequential.perceptron(sizes: [24, 64, 10], seed: 5), optimizer: .sgd(learningRate: 0.1, momentum: 0.9),
                             options: CUDATrainingOptions(stepsPerGraph: 4), device: EmulatedDevice())
                 .fit(train: train, configuration: configuration) { event in
+                    gpuOrder.append(kind(event))
                     if case .gradientNorm(let epoch, let step, let norm) = event { gpuNorms.append(norm); steps.append([epoch, step]) }
+                    if case .step(_, _, _, let loss) = event { gpuLosses.append(loss) }
                 }
+            XCTAssertEqual(gpuOrder, cpuOrder, "the same events in the same order")
             XCTAssertEqual(gpuNorms.count, 2 * 10)
             XCTAssertEqual(steps.first, [1, 1]); XCTAssertEqual(steps.last, [2, 10])
+            XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(gpuLosses.map(Float.init), cpuLosses.map(Float.init)), 1e-5)
             XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(gpuNorms.map(Float.init), cpuNorms.map(Float.init)), 1e-5,
                                      "clip \(clipNorm.map { "\($0)" } ?? "none"): \(gpuNorms) vs \(cpuNorms)")
             if let clipNorm { XCTAssertTrue(gpuNorms.contains { $0 > clipNorm }, "the norms are taken before clipping") }

@@ -34,6 +34,9 @@ final class CUDANetwork {
     /// epoch, up to `normLogCapacity` steps (0: none kept).
     let normLogCapacity: Int
     private let normLog: DeviceBuffer?
+    /// Keeps each step's mean training loss likewise, up to `lossLogCapacity` steps.
+    let lossLogCapacity: Int
+    private let lossLog: DeviceBuffer?
     /// A step whose mean loss is above this (or not finite) is a divergence:
     /// it is recorded and no later update changes the parameters.
     var divergenceLimit: Double?
@@ -60,7 +63,8 @@ final class CUDANetwork {
     /// With `normLogCapacity` > 0, every step's gradient norm is measured and
     /// kept (see `readGradientNorms`).
     init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
-         rateCount: Int = 1, normLogCapacity: Int = 0, extraBytes: Int = 0, requestedBatchSize: Int? = nil) throws {
+         rateCount: Int = 1, normLogCapacity: Int = 0, lossLogCapacity: Int = 0, extraBytes: Int = 0,
+         requestedBatchSize: Int? = nil) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
         self.context = context
         self.plan = plan
@@ -68,8 +72,9 @@ final class CUDANetwork {
         self.batchCapacity = batchCapacity
         self.rateCount = rateCount
         self.normLogCapacity = normLogCapacity
+        self.lossLogCapacity = lossLogCapacity
         let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer)
-        let required = fixed + 8 * (rateCount - 1 + normLogCapacity) + perRow * batchCapacity + extraBytes
+        let required = fixed + 8 * (rateCount - 1 + normLogCapacity + lossLogCapacity) + perRow * batchCapacity + extraBytes
         let free = try context.memoryInfo().free
         // Leave 5% for cuBLAS and the driver's own allocations.
         let usable = free - free / 20
@@ -105,6 +110,7 @@ final class CUDANetwork {
             scalars = try context.allocate(bytes: 8 * (KernelSource.Scalar.learningRates + rateCount))
             clipPartials = try context.allocate(bytes: 8 * KernelSource.clippingBlocks)
             normLog = normLogCapacity > 0 ? try context.allocate(bytes: 8 * normLogCapacity) : nil
+            lossLog = lossLogCapacity > 0 ? try context.allocate(bytes: 8 * lossLogCapacity) : nil
         } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
             throw outOfMemory()
         }
@@ -214,7 +220,7 @@ final class CUDANetwork {
         ])
         try context.launch("accumulate_training_loss", blocks: 1, [
             .pointer(rowLoss.address), .int(Int32(rows)), .pointer(accumulators.address), .pointer(counters.address),
-            .double(divergenceLimit ?? .infinity),
+            .double(divergenceLimit ?? .infinity), .pointer(lossLog?.address ?? 0), .int(Int32(lossLogCapacity)),
         ])
         func inputOf(_ k: Int) -> CUdeviceptr { k == 0 ? (input ?? activations[0].address) : activations[k].address }
         var k = operations.count - 1
@@ -333,7 +339,12 @@ final class CUDANetwork {
     func readScalars() throws -> [Double] {
         try context.download(Double.self, count: KernelSource.Scalar.learningRates + rateCount, from: scalars.address, zero: 0)
     }
-    /// The gradient norms of the epoch's first `count` steps (needs `normLogCapacity` ≥ count).
+    /// The mean training losses of the epoch's first `count` steps (up to `lossLogCapacity`).
+    func readStepLosses(count: Int) throws -> [Double] {
+        guard let lossLog, count > 0 else { return [] }
+        return try context.download(Double.self, count: min(count, lossLogCapacity), from: lossLog.address, zero: 0)
+    }
+    /// The gradient norms of the epoch's first `count` steps (up to `normLogCapacity`).
     func readGradientNorms(count: Int) throws -> [Double] {
         guard let normLog, count > 0 else { return [] }
         return try context.download(Double.self, count: min(count, normLogCapacity), from: normLog.address, zero: 0)

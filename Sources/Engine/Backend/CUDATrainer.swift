@@ -10,13 +10,14 @@
 // order (4 bytes per example) and reads back the loss accumulators and
 // counters once. Every optimizer of the engine, learning-rate schedules (the
 // epoch's rates are uploaded with its order), clipping by global norm and the
-// divergence limit run on the device with the CPU trainer's semantics, and
-// gradient norms, when recorded, are kept per step and read back per epoch.
+// divergence limit run on the device with the CPU trainer's semantics. Each
+// step's loss (and gradient norm, when recorded) is kept on the device and
+// read back with the epoch, when the epoch's step events are reported.
 // Differences from the CPU trainer: dropout masks come from Philox instead of
 // xoshiro (statistically equivalent, not equal); a diverged step is found at
 // the end of its epoch (the updates stop at it, so the parameters are those
 // the CPU trainer would keep, but the epoch's later forward passes have run);
-// step events are not reported.
+// step events come at the end of their epoch, not as each step ends.
 import Foundation
 
 public struct CUDATrainingOptions: Sendable {
@@ -95,6 +96,7 @@ public final class CUDATrainer {
                                       batchCapacity: max(batchSize, evaluationBatch),
                                       rateCount: schedule == nil ? 1 : max(stepsPerEpoch, 1),
                                       normLogCapacity: configuration.recordsGradientNorms ? stepsPerEpoch : 0,
+                                      lossLogCapacity: observer != nil ? stepsPerEpoch : 0,
                                       extraBytes: dataBytes, requestedBatchSize: batchSize)
         network.clipNorm = configuration.clipNorm
         network.divergenceLimit = configuration.divergenceLoss
@@ -170,11 +172,15 @@ public final class CUDATrainer {
             let accumulators = try network.readAccumulators()
             let counters = try network.readCounters()
             let firstBadStep = Int(counters[KernelSource.Counter.firstDivergedStep])
-            if configuration.recordsGradientNorms, let observer {
-                // The steps before a diverged one: the CPU trainer stops before that step's backward pass.
+            if let observer {
+                // The epoch's step events, in the CPU trainer's order, for the
+                // steps before a diverged one (the CPU trainer stops at its loss).
                 let completed = firstBadStep > 0 ? firstBadStep - 1 : stepsPerEpoch
-                for (index, norm) in try network.readGradientNorms(count: completed).enumerated() {
-                    observer(.gradientNorm(epoch: epoch, step: index + 1, norm: norm))
+                let losses = try network.readStepLosses(count: completed)
+                let norms = configuration.recordsGradientNorms ? try network.readGradientNorms(count: completed) : []
+                for (index, loss) in losses.enumerated() {
+                    if index < norms.count { observer(.gradientNorm(epoch: epoch, step: index + 1, norm: norms[index])) }
+                    observer(.step(epoch: epoch, step: index + 1, stepsInEpoch: stepsPerEpoch, loss: loss))
                 }
             }
             if firstBadStep > 0 {

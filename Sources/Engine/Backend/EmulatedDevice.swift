@@ -126,6 +126,8 @@ final class EmulatedDevice: KernelDevice {
             let accumulators = doubles(a[2]), counters = uints(a[3])
             accumulators[KernelSource.Accumulator.trainingLossSum] += total
             let mean = total / Double(int(a[1]))
+            let inEpoch = Int(counters[KernelSource.Counter.stepInEpoch])
+            if let log = UnsafeMutablePointer<Double>(bitPattern: UInt(address(a[5]))), inEpoch < int(a[6]) { log[inEpoch] = mean }
             if (!mean.isFinite || mean > double(a[4])) && counters[KernelSource.Counter.firstDivergedStep] == 0 {
                 counters[KernelSource.Counter.firstDivergedStep] = counters[KernelSource.Counter.stepInEpoch] + 1
                 accumulators[KernelSource.Accumulator.divergedLoss] = mean

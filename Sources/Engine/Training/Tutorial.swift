@@ -20,24 +20,28 @@ public enum Tutorial {
 
     /// Trains a fresh tutorial network (or `model`) and returns the run.
     /// `label` prefixes the progress lines; `snapshotEvery` (epochs) records
-    /// the parameters for trajectory plots, including the starting point.
+    /// the parameters for trajectory plots, including the starting point;
+    /// `observer` hears every training event (step losses, gradient norms with
+    /// `recordsGradientNorms`, epochs), on the GPU at the end of each epoch.
     ///
     /// Under `tn build --backend cuda` (the runner sets TN_BACKEND) the run
     /// trains on the GPU, schedule, clipping, divergence limit and snapshots
     /// included; only an optimizer the device has no kernel for (one written
     /// in a chapter) keeps it on the CPU, which it says on stderr (see `devicePlan`).
+    @discardableResult
     public static func train(
         on data: MNIST, batchSize: Int, epochs: Int = 100,
         optimizer: any Optimizer<Float> = SGD<Float>(learningRate: 0.1),
-        schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil, divergenceLoss: Double? = nil,
-        seed: UInt64 = 0, model: Sequential? = nil, label: String? = nil,
-        snapshotEvery: Int? = nil, snapshots: ((Int, [Float]) -> Void)? = nil
+        schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil, recordsGradientNorms: Bool = false,
+        divergenceLoss: Double? = nil, seed: UInt64 = 0, model: Sequential? = nil, label: String? = nil,
+        snapshotEvery: Int? = nil, snapshots: ((Int, [Float]) -> Void)? = nil,
+        observer: ((TrainingEvent) -> Void)? = nil
     ) -> Run {
         let network = model ?? Sequential.tutorialNetwork(seed: seed)
         let trainer = Trainer(model: network, optimizer: optimizer)
         let configuration = TrainingConfiguration(batchSize: batchSize, epochs: epochs, seed: seed,
-                                                  clipNorm: clipNorm, divergenceLoss: divergenceLoss,
-                                                  learningRateSchedule: schedule)
+                                                  clipNorm: clipNorm, recordsGradientNorms: recordsGradientNorms,
+                                                  divergenceLoss: divergenceLoss, learningRateSchedule: schedule)
         let runLabel = label ?? "\(optimizer.name) batch \(batchSize)"
         let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs), label: runLabel)
         if ProcessInfo.processInfo.environment["TN_BACKEND"] == "cuda" {
@@ -51,6 +55,7 @@ public enum Tutorial {
                     let result = try device.fit(train: data.train, test: data.test, configuration: configuration,
                                                 modelUpdateEvery: snapshotting) { event in
                         progress.handle(event)
+                        observer?(event)
                         // The model holds this epoch's parameters (modelUpdateEvery).
                         if case .epochEnded(let metrics) = event, let snapshotting, let snapshots,
                            metrics.epoch % snapshotting == 0 {
@@ -73,6 +78,7 @@ public enum Tutorial {
         if snapshotEvery != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
         let result = trainer.fit(train: data.train, test: data.test, configuration: configuration) { event in
             progress.handle(event)
+            observer?(event)
             if case .epochEnded(let metrics) = event, let snapshotEvery, let snapshots,
                metrics.epoch % snapshotEvery == 0 {
                 snapshots(metrics.epoch, network.parameterSnapshot())

@@ -370,8 +370,9 @@ extern "C" __global__ void softmax_cross_entropy(const float* logits, const int*
 // sum to the epoch's accumulator, and records the first step whose mean loss
 // was not finite or above `limit` (the CPU trainer's divergence check, read
 // once per epoch); the optimizer kernels then leave the parameters alone.
+// With `lossLog`, the mean is also kept at the step's index in the epoch.
 extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int rows, double* accumulators,
-                                                    u32* counters, double limit) {
+                                                    u32* counters, double limit, double* lossLog, int logCapacity) {
     __shared__ double partial[256];
     double sum = 0.0;
     for (int r = threadIdx.x; r < rows; r += blockDim.x) sum += (double)rowLoss[r];
@@ -385,6 +386,8 @@ extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int ro
         const double total = partial[0];
         accumulators[ACCUMULATOR_TRAINING_LOSS] += total;
         const double mean = total / rows;
+        const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
+        if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = mean;
         if ((!is_finite(mean) || mean > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
             counters[COUNTER_FIRST_DIVERGED] = counters[COUNTER_STEP_IN_EPOCH] + 1;
             accumulators[ACCUMULATOR_DIVERGED_LOSS] = mean;
