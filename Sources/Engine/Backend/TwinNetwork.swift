@@ -116,8 +116,6 @@ public final class TwinNetwork {
     private var scalars: [Double] = []
     /// Clip the gradient to this global norm before each update, as the device does.
     public var clipNorm: Double?
-    /// Measure the gradient's norm before each update even without clipping.
-    public var recordsGradientNorms = false
     /// The gradient's norm before the last update's clipping.
     public var lastGradientNorm: Double { scalars.isEmpty ? .nan : scalars[KernelSource.Scalar.gradientNorm] }
 
@@ -134,12 +132,11 @@ public final class TwinNetwork {
         parameters.withUnsafeMutableBufferPointer { p in
             gradients.withUnsafeBufferPointer { g in
                 scalars.withUnsafeMutableBufferPointer { scalars in
-                    if clipNorm != nil || recordsGradientNorms {
+                    if let clipNorm {
                         let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
                         var partials = [Double](repeating: 0, count: blocks)
                         KernelTwins.gradientSquareSums(g.baseAddress!, count: count, blocks: blocks, into: &partials)
-                        KernelTwins.clipCoefficient(partials: partials, blocks: blocks, maxNorm: clipNorm ?? -1,
-                                                    scalars: scalars.baseAddress!)
+                        KernelTwins.clipCoefficient(partials: partials, blocks: blocks, maxNorm: clipNorm, scalars: scalars.baseAddress!)
                     }
                     optimizerState.withUnsafeMutableBufferPointer { state in
                         optimizer.twinUpdate(parameters: p.baseAddress!, gradients: g.baseAddress!, state: state.baseAddress!,

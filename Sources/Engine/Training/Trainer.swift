@@ -151,14 +151,10 @@ public final class Trainer {
                     model.backwardDescending(dLogits, learningRate: Float(optimizer.learningRate))
                 } else {
                     model.backward(dLogits)
-                    var norm: Double?
-                    if let clipNorm = configuration.clipNorm {
-                        norm = clipGlobalNorm(gradients, maxNorm: clipNorm)
-                    } else if configuration.recordsGradientNorms {
-                        norm = globalNorm(UnsafeBufferPointer(gradients))
-                    }
-                    if configuration.recordsGradientNorms, let norm {
-                        observer?(.gradientNorm(epoch: epoch, step: step + 1, norm: norm))
+                    let clippedFrom = configuration.clipNorm.map { clipGlobalNorm(gradients, maxNorm: $0) }
+                    if configuration.recordsGradientNorms {
+                        observer?(.gradientNorm(epoch: epoch, step: step + 1,
+                                                norm: clippedFrom ?? globalNorm(UnsafeBufferPointer(gradients))))
                     }
                     optimizer.step(parameters: parameters, gradients: UnsafeBufferPointer(gradients))
                 }

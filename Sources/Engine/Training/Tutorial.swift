@@ -44,24 +44,25 @@ public enum Tutorial {
                                                   divergenceLoss: divergenceLoss, learningRateSchedule: schedule)
         let runLabel = label ?? "\(optimizer.name) batch \(batchSize)"
         let progress = TrainingProgress(totalEpochs: configuration.scale.epochs(epochs), label: runLabel)
+        let snapshotting = snapshots != nil ? snapshotEvery : nil
+        // On either backend, the model holds the epoch's parameters when a
+        // snapshot epoch ends (the GPU trainer brings them back: modelUpdateEvery).
+        let handle: (TrainingEvent) -> Void = { event in
+            progress.handle(event)
+            observer?(event)
+            if case .epochEnded(let metrics) = event, let snapshotting, let snapshots, metrics.epoch % snapshotting == 0 {
+                snapshots(metrics.epoch, network.parameterSnapshot())
+            }
+        }
+        if snapshotting != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
         if ProcessInfo.processInfo.environment["TN_BACKEND"] == "cuda" {
             switch devicePlan(optimizer: optimizer) {
             case .success(let deviceOptimizer):
                 do {
                     let device = try CUDATrainer(model: network, optimizer: deviceOptimizer)
                     RunPlacement.report(.gpu(device: device.device.name), label: runLabel)
-                    let snapshotting = snapshots != nil ? snapshotEvery : nil
-                    if snapshotting != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
                     let result = try device.fit(train: data.train, test: data.test, configuration: configuration,
-                                                modelUpdateEvery: snapshotting) { event in
-                        progress.handle(event)
-                        observer?(event)
-                        // The model holds this epoch's parameters (modelUpdateEvery).
-                        if case .epochEnded(let metrics) = event, let snapshotting, let snapshots,
-                           metrics.epoch % snapshotting == 0 {
-                            snapshots(metrics.epoch, network.parameterSnapshot())
-                        }
-                    }
+                                                modelUpdateEvery: snapshotting, observer: handle)
                     return Run(result: result, model: network, trainer: trainer)
                 } catch {
                     FileHandle.standardError.write(Data("""
@@ -75,19 +76,11 @@ public enum Tutorial {
                 RunPlacement.report(.cpu(reason: reason.description), label: runLabel)
             }
         }
-        if snapshotEvery != nil, let snapshots { snapshots(0, network.parameterSnapshot()) }
-        let result = trainer.fit(train: data.train, test: data.test, configuration: configuration) { event in
-            progress.handle(event)
-            observer?(event)
-            if case .epochEnded(let metrics) = event, let snapshotEvery, let snapshots,
-               metrics.epoch % snapshotEvery == 0 {
-                snapshots(metrics.epoch, network.parameterSnapshot())
-            }
-        }
+        let result = trainer.fit(train: data.train, test: data.test, configuration: configuration, observer: handle)
         return Run(result: result, model: network, trainer: trainer)
     }
 
-    /// Why a run cannot train on the CUDA backend yet.
+    /// Why a run stays on the CPU under the CUDA backend.
     public struct CPUOnlyReason: Error, CustomStringConvertible, Equatable {
         public let description: String
     }
