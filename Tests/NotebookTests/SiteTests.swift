@@ -77,3 +77,32 @@ final class SiteTests: XCTestCase {
         XCTAssertFalse(page.contains("<span class=\"toc-number\">3.</span>"), "the nested chapter got a top-level number")
     }
 }
+
+/// `tn build --only CHAPTER` into a folder with no frozen results: the other
+/// chapters' blocks are not run, so their figures do not exist in this build,
+/// and a reference to one is left unlinked with a note instead of failing the
+/// build; a reference to a figure that exists nowhere is still an error.
+final class OnlyBuildTests: XCTestCase {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    }
+
+    func testReferencesToFiguresOfUnbuiltChaptersAreNotErrors() throws {
+        let book = try TemporaryBook(fixture: "book")
+        let log = Lines()
+        let report = try book.build { $0.only = "results"; $0.log = { log.append($0) } }
+        XCTAssertFalse(report.errors.contains { "\($0)".contains("fig-squares") }, "\(report.errors)")
+        // results.md's @fig-squares, and intro.md's own, whose block did not run either.
+        XCTAssertTrue(log.all.contains { $0.contains("2 cross-references to figures of chapters not run in this build (--only results)") },
+                      log.all.joined(separator: "\n"))
+        XCTAssertTrue(try book.page("results.html").contains("@fig-squares"), "left as written, unlinked")
+
+        try book.write("results.md", try book.read("results.md") + "\nAnd @fig-nowhere, which no chapter has.\n")
+        let broken = try book.build { $0.only = "results" }
+        XCTAssertTrue(broken.errors.contains { "\($0)".contains("no figure has the id 'fig-nowhere'") }, "\(broken.errors)")
+        XCTAssertFalse(broken.errors.contains { "\($0)".contains("fig-squares") })
+    }
+}

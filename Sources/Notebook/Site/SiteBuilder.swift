@@ -28,6 +28,8 @@ public enum SiteBuilder {
         let store = FreezeStore(outputFolder: options.outputFolder)
         var results: [String: [Int: BlockResult]] = [:]
         var notes: [String: [Int: String]] = [:]
+        /// Blocks that `--only` left unrun and that have no frozen result to show.
+        var notBuilt: Set<String> = []
         var pending: [(chapter: Int, blocks: [ExecutableBlock], keys: [Int: String])] = []
         for (chapterIndex, chapter) in chapters.enumerated() {
             var stale: [ExecutableBlock] = []
@@ -43,7 +45,7 @@ public enum SiteBuilder {
                     report.stale.append(name + (frozen == nil ? " (never run)" : " (changed)"))
                 } else if let only = options.only, !matches(only, chapter.entry.path) {
                     notes[chapter.entry.path, default: [:]][block.index] = "Not run in this build (--only \(only)); its frozen result is out of date."
-                    if let frozen { results[chapter.entry.path, default: [:]][block.index] = frozen }
+                    if let frozen { results[chapter.entry.path, default: [:]][block.index] = frozen } else { notBuilt.insert(block.id) }
                 } else {
                     stale.append(block)
                     keys[block.index] = key
@@ -99,7 +101,7 @@ public enum SiteBuilder {
         }
 
         // Stage 3: render.
-        try render(&chapters, results: results, notes: notes, options: options, report: &report)
+        try render(&chapters, results: results, notes: notes, notBuilt: notBuilt, options: options, report: &report)
         report.totalSeconds = Date().timeIntervalSince(started)
         return report
     }
@@ -139,8 +141,12 @@ public enum SiteBuilder {
         return chapters
     }
 
+    /// `notBuilt`: ids of blocks that `--only` left unrun with nothing frozen
+    /// to show; a cross-reference to one of their figures stays unlinked
+    /// without being an error.
     static func render(_ chapters: inout [ChapterDocument], results: [String: [Int: BlockResult]],
-                       notes: [String: [Int: String]], options: BuildOptions, report: inout BuildReport) throws {
+                       notes: [String: [Int: String]], notBuilt: Set<String> = [], options: BuildOptions,
+                       report: inout BuildReport) throws {
         var figures: [String: FigureReference] = [:]
         var extraFiles: [(path: String, contents: String)] = []
         // Markdown, headings and blocks; figures are numbered in reading order.
@@ -191,9 +197,11 @@ public enum SiteBuilder {
         var pages: [BuiltPage] = []
         var searchPages: [SearchPage] = []
         var mathOffset = 0
+        var unlinked = 0
         for (index, chapter) in chapters.enumerated() {
             let (linked, unknown) = ChapterDocument.crossReference(chapter.html, page: chapter.url, figures: figures)
-            for id in unknown {
+            unlinked += unknown.filter(notBuilt.contains).count
+            for id in unknown where !notBuilt.contains(id) {
                 let line = chapter.source.components(separatedBy: "\n").firstIndex { $0.contains("@\(id)") }.map { $0 + 1 }
                 report.errors.append(NotebookError("no figure has the id '\(id)'", at: SourceLocation(file: chapter.displayPath, line: line),
                                                    hint: "cross-reference a block with `//| id: \(id)` that shows a chart"))
@@ -211,6 +219,9 @@ public enum SiteBuilder {
                 previous: index > 0 ? navigation[index - 1] : nil,
                 next: index + 1 < navigation.count ? navigation[index + 1] : nil)
             pages.append(BuiltPage(url: chapter.url, sourcePath: chapter.displayPath, source: chapter.source, html: page))
+        }
+        if unlinked > 0, let only = options.only {
+            options.log("  note: \(unlinked) cross-reference\(unlinked == 1 ? "" : "s") to figures of chapters not run in this build (--only \(only)) left unlinked")
         }
         pages.append(BuiltPage(url: "index.html", sourcePath: nil, source: "",
                                html: layout.page(title: "Contents", url: "index.html", body: contentsBody(navigation, options: options),
