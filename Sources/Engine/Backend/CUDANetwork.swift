@@ -340,14 +340,12 @@ final class CUDANetwork {
         try context.download(Double.self, count: KernelSource.Scalar.learningRates + rateCount, from: scalars.address, zero: 0)
     }
     /// The mean training losses of the epoch's first `count` steps (up to `lossLogCapacity`).
-    func readStepLosses(count: Int) throws -> [Double] {
-        guard let lossLog, count > 0 else { return [] }
-        return try context.download(Double.self, count: min(count, lossLogCapacity), from: lossLog.address, zero: 0)
-    }
+    func readStepLosses(count: Int) throws -> [Double] { try read(lossLog, capacity: lossLogCapacity, count: count) }
     /// The gradient norms of the epoch's first `count` steps (up to `normLogCapacity`).
-    func readGradientNorms(count: Int) throws -> [Double] {
-        guard let normLog, count > 0 else { return [] }
-        return try context.download(Double.self, count: min(count, normLogCapacity), from: normLog.address, zero: 0)
+    func readGradientNorms(count: Int) throws -> [Double] { try read(normLog, capacity: normLogCapacity, count: count) }
+    private func read(_ log: DeviceBuffer?, capacity: Int, count: Int) throws -> [Double] {
+        guard let log, count > 0 else { return [] }
+        return try context.download(Double.self, count: min(count, capacity), from: log.address, zero: 0)
     }
     func resetAccumulators() throws { try context.zero(accumulators.address, bytes: accumulators.bytes) }
     func readAccumulators() throws -> [Double] {

@@ -58,15 +58,8 @@ enum KernelSource {
     /// Blocks of the first clipping pass; the second pass sums their partial sums.
     static let clippingBlocks = 128
 
-    static let kernelNames = [
-        "gather_batch", "fill_rows_with_bias", "column_sums",
-        "layer_norm_forward", "layer_norm_backward",
-        "relu_dropout_forward", "relu_dropout_backward",
-        "softmax_cross_entropy", "accumulate_training_loss", "evaluate_rows", "finish_step",
-        "gradient_square_sums", "clip_coefficient",
-        "sgd_update", "adam_update", "rmsprop_update", "adagrad_update", "adadelta_update",
-        "adamax_update", "nadam_update", "radam_update",
-    ]
+    /// Every kernel of the module: the ones whose signatures the source declares.
+    static var kernelNames: [String] { KernelSignatures.all.keys.sorted() }
 
     /// Everything NVRTC compiles: the network's kernels, then the optimizers'.
     static let source = networkKernels + optimizerKernels
