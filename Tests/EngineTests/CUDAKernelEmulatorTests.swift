@@ -1,11 +1,15 @@
 // The CUDA C kernels themselves, executed on the CPU by KernelEmulator, against
 // their Swift twins: LayerNorm forward and backward over a 300-wide row (so
 // the block's strided loops wrap), alone and fused with the Linear's bias
-// before it and the ReLU-dropout after it, ReLU + Philox dropout, softmax
-// cross-entropy and its loss accumulator (with the divergence limit),
-// evaluation, bias sums, the gather, every optimizer update (with a schedule,
-// a clipping coefficient, and after a divergence) and both clipping passes. The emulator rounds like the twins (no FMA
-// contraction, glibc's expf/logf), so agreement is to 1e-6 or exact.
+// before it (and, in backward, that bias's gradient) and the ReLU-dropout
+// after it, ReLU + Philox dropout, softmax cross-entropy with the batch's
+// reductions done by its grid's last block (the loss accumulator with the
+// divergence limit, the last Linear's bias and its gradient), evaluation, bias
+// sums, the gather, every optimizer update (with a schedule, a clipping
+// coefficient, after a divergence, and the step counters' advance by the last
+// block) and the clipping norm and coefficient. The emulator rounds like the
+// twins (no FMA contraction, glibc's expf/logf), so agreement is to 1e-6 or
+// exact; every last-block ticket must be back at 0 afterwards.
 import Foundation
 import XCTest
 @testable import Engine
@@ -24,24 +28,27 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         run(R, 256, [&] { layer_norm_forward(x.data(), nullptr, gain.data(), shift.data(), y.data(), statistics.data(), F, 1e-5f,
                                              nullptr, 0.0f, 0u, 0u, 0u, noCounters.data()); });
         run(R + 2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), dx.data(),
-                                                  dgain.data(), dshift.data(), R, F, R); });
+                                                  dgain.data(), dshift.data(), R, F, R, nullptr, noCounters.data()); });
         output("ln_y", y); output("ln_stats", statistics); output("ln_dx", dx); output("ln_dgain", dgain); output("ln_dshift", dshift);
         // No input gradient (a first operation): only the parameter blocks run.
         std::vector<float> onlyDgain(F), onlyDshift(F);
         run(2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), nullptr,
-                                              onlyDgain.data(), onlyDshift.data(), R, F, 0); });
+                                              onlyDgain.data(), onlyDshift.data(), R, F, 0, nullptr, noCounters.data()); });
         output("ln_only_dgain", onlyDgain); output("ln_only_dshift", onlyDshift);
 
         // Fused: the Linear's bias, LayerNorm and ReLU-dropout forward; their backward.
         auto fusedX = x;
-        std::vector<float> activated(R * F), fusedStatistics(2 * R), fusedDx(R * F), fusedDgain(F), fusedDshift(F);
+        std::vector<float> activated(R * F), fusedStatistics(2 * R), fusedDx(R * F), fusedDgain(F), fusedDshift(F), fusedDbias(F);
         std::vector<unsigned> stepFive = {0, 5, 0, 0};
         run(R, 256, [&] { layer_norm_forward(fusedX.data(), bias.data(), gain.data(), shift.data(), nullptr, fusedStatistics.data(), F,
                                              1e-5f, activated.data(), 0.4f, 11u, 22u, 3u, stepFive.data()); });
+        // The last of the R + 2 blocks also sums dx into the Linear's bias gradient.
         run(R + 2, 256, [&] { layer_norm_backward(fusedX.data(), dy.data(), activated.data(), 1.0f / (1.0f - 0.4f), gain.data(),
-                                                  fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, R); });
+                                                  fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, R,
+                                                  fusedDbias.data(), stepFive.data()); });
         output("fused_x", fusedX); output("fused_activated", activated); output("fused_stats", fusedStatistics);
         output("fused_dx", fusedDx); output("fused_dgain", fusedDgain); output("fused_dshift", fusedDshift);
+        output("fused_dbias", fusedDbias); output("fused_counters", stepFive);
 
         std::vector<unsigned> counters = {0, 5, 0, 0};
         std::vector<float> dropped(R * F), droppedGradient(R * F);
@@ -52,17 +59,32 @@ final class CUDAKernelEmulatorTests: XCTestCase {
 
         auto logits = input<float>("logits");
         auto labels = input<int>("labels");
-        std::vector<float> dLogits(R * C), rowLoss(R);
+        std::vector<float> dLogits(R * C), rowLoss(R), logitsBiasGradient(C);
         std::vector<double> accumulators(4, 0.0);
-        run(1, 256, [&] { softmax_cross_entropy(logits.data(), labels.data(), dLogits.data(), rowLoss.data(), R, C, 1.0f / R); });
-        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, accumulators.data(), counters.data(), 1e30, nullptr, 0); });
+        // Blocks of 64 threads (two rows each), so that four blocks take tickets.
+        auto sceLogits = logits;
+        std::vector<unsigned> sceCounters = {0, 5, 0, 0};
+        run(4, 64, [&] { softmax_cross_entropy(sceLogits.data(), nullptr, labels.data(), dLogits.data(), rowLoss.data(), R, C, 1.0f / R,
+                                               logitsBiasGradient.data(), accumulators.data(), sceCounters.data(), 1e30, nullptr, 0); });
         run(1, 256, [&] { evaluate_rows(logits.data(), labels.data(), R, C, accumulators.data()); });
         output("sce_dlogits", dLogits); output("sce_rowloss", rowLoss); output("accumulators", accumulators);
+        output("sce_dbias", logitsBiasGradient); output("sce_counters", sceCounters);
+        // With the last Linear's bias left to it: added to the logits and written back.
+        auto biasedLogits = logits;
+        std::vector<float> biasedDLogits(R * C), biasedRowLoss(R);
+        std::vector<double> biasedAccumulators(4, 0.0);
+        std::vector<unsigned> biasedCounters = {0, 5, 0, 0};
+        run(4, 64, [&] { softmax_cross_entropy(biasedLogits.data(), shift.data(), labels.data(), biasedDLogits.data(), biasedRowLoss.data(),
+                                               R, C, 1.0f / R, nullptr, biasedAccumulators.data(), biasedCounters.data(), 1e30, nullptr, 0); });
+        output("biased_logits", biasedLogits); output("biased_dlogits", biasedDLogits); output("biased_rowloss", biasedRowLoss);
         // A limit below the batch's mean loss: step 4 of the epoch diverged.
         std::vector<unsigned> divergedCounters = {3, 9, 0, 0};
         std::vector<double> divergedAccumulators(4, 0.0), lossLog(5, -1.0);
-        run(1, 256, [&] { accumulate_training_loss(rowLoss.data(), R, divergedAccumulators.data(), divergedCounters.data(), 0.5,
-                                                   lossLog.data(), 5); });
+        std::vector<float> scratchDLogits(R * C), scratchRowLoss(R);
+        auto divergedLogits = logits;
+        run(4, 64, [&] { softmax_cross_entropy(divergedLogits.data(), nullptr, labels.data(), scratchDLogits.data(), scratchRowLoss.data(),
+                                               R, C, 1.0f / R, nullptr, divergedAccumulators.data(), divergedCounters.data(), 0.5,
+                                               lossLog.data(), 5); });
         output("diverged_counters", divergedCounters); output("diverged_accumulators", divergedAccumulators);
         output("loss_log", lossLog);
 
@@ -83,43 +105,45 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         // two-entry schedule: 0.05 for step 0 of the epoch, then 0.02.
         std::vector<double> baseScalars = {1, 1, 1, 0, 0, 0, 0, 0, 0.05, 0.02};
         auto steps = [&](int buffers, float initial, double scale,
-                         const std::function<void(float*, float*, double*, const unsigned*)>& launch) {
+                         const std::function<void(float*, float*, double*, unsigned*)>& launch) {
             std::vector<float> parameters = p, state(std::max(N * buffers, 1), initial);
             std::vector<double> scalars = baseScalars;
             scalars[2] = scale;
             for (unsigned step = 0; step < 7; ++step) {
                 std::vector<unsigned> c = {step, step, 0, 0};
                 run(4, 256, [&] { launch(parameters.data(), state.data(), scalars.data(), c.data()); });
+                // The last of the four blocks moved the step on and put the ticket back.
+                if (c != std::vector<unsigned>{step + 1, step + 1, 0, 0}) { fprintf(stderr, "counters not advanced\n"); exit(4); }
             }
             return parameters;
         };
         const float* G = g.data();
-        output("sgd", steps(1, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.1f, 0.01f, 1); }));
-        output("sgd_scaled", steps(1, 0, 0.25, [&](float* q, float* s, double* k, const unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.0f, 0.0f, 0); }));
-        output("adam", steps(3, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.05f, 1, 1); }));
-        output("rmsprop", steps(3, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { rmsprop_update(q, G, s, N, k, 2, c, 0.99f, 1e-8f, 0.01f, 0.9f, 1); }));
-        output("adagrad", steps(1, 0.1f, 1, [&](float* q, float* s, double* k, const unsigned* c) { adagrad_update(q, G, s, N, k, 2, c, 0.01, 0.01f, 1e-10f); }));
-        output("adadelta", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adadelta_update(q, G, s, N, k, 2, c, 0.9f, 1e-6f, 0.01f); }));
-        output("adamax", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { adamax_update(q, G, s, N, k, 2, c, 0.9, 0.999f, 1e-8f, 0.01f); }));
-        output("nadam", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { nadam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f, 4e-3); }));
-        output("radam", steps(2, 0, 1, [&](float* q, float* s, double* k, const unsigned* c) { radam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f); }));
+        output("sgd", steps(1, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.1f, 0.01f, 1); }));
+        output("sgd_scaled", steps(1, 0, 0.25, [&](float* q, float* s, double* k, unsigned* c) { sgd_update(q, G, s, N, k, 2, c, 0.9f, 0.0f, 0.0f, 0); }));
+        output("adam", steps(3, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { adam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.05f, 1, 1); }));
+        output("rmsprop", steps(3, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { rmsprop_update(q, G, s, N, k, 2, c, 0.99f, 1e-8f, 0.01f, 0.9f, 1); }));
+        output("adagrad", steps(1, 0.1f, 1, [&](float* q, float* s, double* k, unsigned* c) { adagrad_update(q, G, s, N, k, 2, c, 0.01, 0.01f, 1e-10f); }));
+        output("adadelta", steps(2, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { adadelta_update(q, G, s, N, k, 2, c, 0.9f, 1e-6f, 0.01f); }));
+        output("adamax", steps(2, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { adamax_update(q, G, s, N, k, 2, c, 0.9, 0.999f, 1e-8f, 0.01f); }));
+        output("nadam", steps(2, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { nadam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f, 4e-3); }));
+        output("radam", steps(2, 0, 1, [&](float* q, float* s, double* k, unsigned* c) { radam_update(q, G, s, N, k, 2, c, 0.9, 0.999, 1e-8f, 0.01f); }));
 
         // After a diverged step the update leaves everything alone.
         std::vector<float> frozen = p, frozenState(N, 0.0f);
         std::vector<double> frozenScalars = baseScalars;
         std::vector<unsigned> divergedStep = {4, 4, 2, 0};
         run(4, 256, [&] { sgd_update(frozen.data(), G, frozenState.data(), N, frozenScalars.data(), 2, divergedStep.data(), 0.9f, 0.0f, 0.0f, 0); });
-        output("frozen", frozen);
+        output("frozen", frozen); output("frozen_counters", divergedStep);
 
         // Clipping: the two passes over four blocks, to a norm of 2.
         std::vector<double> partials(4), clipScalars(9, 0.0);
-        run(4, 256, [&] { gradient_square_sums(G, N, partials.data()); });
-        run(1, 256, [&] { clip_coefficient(partials.data(), 4, 2.0, clipScalars.data(), nullptr, 0, noCounters.data()); });
-        output("clip_scalars", clipScalars);
+        std::vector<unsigned> clipCounters = {0, 0, 0, 0};
+        run(4, 256, [&] { gradient_square_sums(G, N, partials.data(), 2.0, clipScalars.data(), nullptr, 0, clipCounters.data()); });
+        output("clip_scalars", clipScalars); output("clip_partials", partials); output("clip_counters", clipCounters);
         // Measuring only (negative maxNorm), the norm logged at step 2 of the epoch.
-        std::vector<double> measureScalars(9, 0.0), normLog(3, -1.0);
+        std::vector<double> measurePartials(4), measureScalars(9, 0.0), normLog(3, -1.0);
         std::vector<unsigned> stepTwo = {2, 7, 0, 0};
-        run(1, 256, [&] { clip_coefficient(partials.data(), 4, -1.0, measureScalars.data(), normLog.data(), 3, stepTwo.data()); });
+        run(4, 256, [&] { gradient_square_sums(G, N, measurePartials.data(), -1.0, measureScalars.data(), normLog.data(), 3, stepTwo.data()); });
         output("measure_scalars", measureScalars); output("norm_log", normLog);
         return 0;
     }
@@ -173,6 +197,11 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         XCTAssertTrue(activated.contains(0) && activated.contains { $0 > 0 }, "ReLU and dropout both act")
         try check("fused_x", fusedX, limit: 0); try check("fused_activated", activated); try check("fused_stats", fusedStatistics)
         try check("fused_dx", fusedDx); try check("fused_dgain", fusedDgain); try check("fused_dshift", fusedDshift)
+        // The bias gradient of the Linear before: dx summed over the rows, in order, from the kernel's own dx.
+        var fusedDbias = [Float](repeating: 0, count: f)
+        KernelTwins.columnSums(try result("fused_dx"), into: &fusedDbias, rows: r, columns: f)
+        try check("fused_dbias", fusedDbias, limit: 0)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "fused_counters", in: directory), [0, 5, 0, 0], "the ticket is back at 0")
 
         // ReLU + dropout: exactly the twin's mask.
         let stream = DropoutStream(key: (11, 22), stream: 3)
@@ -185,6 +214,19 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         var dLogits = [Float](repeating: 0, count: r * c), rowLoss = [Float](repeating: 0, count: r)
         KernelTwins.softmaxCrossEntropy(logits: logits, labels: labels, dLogits: &dLogits, rowLoss: &rowLoss, rows: r, classes: c, inverseBatch: 1 / Float(r))
         try check("sce_dlogits", dLogits); try check("sce_rowloss", rowLoss)
+        var logitsBiasGradient = [Float](repeating: 0, count: c)
+        KernelTwins.columnSums(try result("sce_dlogits"), into: &logitsBiasGradient, rows: r, columns: c)
+        try check("sce_dbias", logitsBiasGradient, limit: 0)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "sce_counters", in: directory), [0, 5, 0, 0], "the ticket is back at 0")
+        // The bias added first (written back), then the same loss and gradient.
+        var biasedLogits = logits
+        KernelTwins.addBias(&biasedLogits, bias: shift, rows: r, columns: c)
+        XCTAssertEqual(biasedLogits, (0..<(r * c)).map { logits[$0] + shift[$0 % c] })
+        var biasedDLogits = dLogits, biasedRowLoss = rowLoss
+        KernelTwins.softmaxCrossEntropy(logits: biasedLogits, labels: labels, dLogits: &biasedDLogits, rowLoss: &biasedRowLoss,
+                                        rows: r, classes: c, inverseBatch: 1 / Float(r))
+        XCTAssertNotEqual(biasedRowLoss, rowLoss)
+        try check("biased_logits", biasedLogits, limit: 0); try check("biased_dlogits", biasedDLogits); try check("biased_rowloss", biasedRowLoss)
         let accumulators = try KernelEmulator.read(Double.self, "accumulators", in: directory)
         XCTAssertEqual(accumulators[KernelSource.Accumulator.trainingLossSum], KernelTwins.trainingLossSum(rowLoss: rowLoss, rows: r), accuracy: 1e-6)
         let evaluation = KernelTwins.evaluateRows(logits: logits, labels: labels, rows: r, classes: c)
@@ -234,6 +276,8 @@ final class CUDAKernelEmulatorTests: XCTestCase {
                                gradients: gradients.map { $0.map { $0 * 0.25 } }, rates: rates)
         try check("sgd_scaled", scaled, limit: 0)
         try check("frozen", p, limit: 0)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "frozen_counters", in: directory), [5, 5, 2, 0],
+                       "a step after the divergence changes nothing but still moves the counters on")
 
         // Clipping: the norm in the kernels' order, and the coefficient.
         let clip = try KernelEmulator.read(Double.self, "clip_scalars", in: directory)
@@ -241,6 +285,8 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         KernelTwins.gradientSquareSums(g, count: n, blocks: 4, into: &partials)
         KernelTwins.clipCoefficient(partials: partials, blocks: 4, maxNorm: 2, scalars: &twinScalars)
         XCTAssertEqual(clip, twinScalars)
+        XCTAssertEqual(try KernelEmulator.read(Double.self, "clip_partials", in: directory), partials)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "clip_counters", in: directory), [0, 0, 0, 0], "the ticket is back at 0")
         let norm = g.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         XCTAssertEqual(clip[KernelSource.Scalar.gradientNorm], norm, accuracy: 1e-9 * norm)
         XCTAssertEqual(clip[KernelSource.Scalar.gradientScale], 2 / (norm + 1e-6), accuracy: 1e-12)

@@ -205,19 +205,25 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
     /// A training step of the tutorial network is launch-bound at small
     /// batches, so its node count matters: the LayerNorm kernels take in the
     /// Linear bias before them and the ReLU-dropout after them (forward and
-    /// backward), leaving 8 forward nodes, 2 for the loss, 14 backward and 2
-    /// for the update, 26 where the unfused sequence had 38.
-    func testATutorialNetworkStepIsTwentySixNodes() throws {
+    /// backward, the bias's gradient included), the loss kernel the last
+    /// Linear's bias and gradient and the loss sum, and the update the
+    /// counters' advance, leaving 7 forward nodes, 1 for the loss, 10 backward
+    /// and 1 for the update: 19 (20 with the trainer's gather), where the
+    /// unfused sequence had 38 and the first fused one 26.
+    func testATutorialNetworkStepIsNineteenNodes() throws {
         let device = EmulatedDevice()
         let network = try CUDANetwork(context: device, plan: try NetworkPlan(Sequential.tutorialNetwork()),
                                       optimizer: .sgd(learningRate: 0.1), batchCapacity: 4)
-        let before = device.launches + device.products
-        try network.enqueueForward(rows: 4, mode: .training)
-        let forward = device.launches + device.products - before
-        try network.enqueueLossAndBackward(rows: 4)
-        try network.enqueueOptimizerStep()
-        XCTAssertEqual(forward, 8, "four products, three fused LayerNorms, the last Linear's bias")
-        XCTAssertEqual(device.launches + device.products - before, 26)
+        var before = device.launches + device.products
+        try network.enqueueForward(rows: 4, mode: .training, lastBiasToLoss: true)
+        XCTAssertEqual(device.launches + device.products - before, 7, "four products, three fused LayerNorms")
+        before = device.launches + device.products
+        try network.enqueueTrainingStep(rows: 4)
+        XCTAssertEqual(device.launches + device.products - before, 19)
+        // Forward alone, for evaluation, still adds the last bias itself.
+        before = device.launches + device.products
+        try network.enqueueForward(rows: 4, mode: .evaluation)
+        XCTAssertEqual(device.launches + device.products - before, 8)
     }
 
     func testOutOfMemoryBeforeAllocatingNamesTheSizes() throws {

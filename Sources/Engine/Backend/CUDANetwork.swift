@@ -3,6 +3,16 @@
 // pass, the loss and backward pass, and the optimizer update. Each sequence
 // only enqueues work on the context's stream, so the trainer can capture it
 // in a CUDA graph; nothing here reads back to the host except on request.
+//
+// Small batches are launch-bound, so the sequences fuse what they can: a
+// Linear followed by a LayerNorm leaves its bias (and its bias gradient) to
+// the LayerNorm's kernels, which also run the ReLU-dropout after it; in a
+// training step the last Linear leaves its bias to the loss kernel, which
+// also sums that bias's gradient and the batch's loss; the update moves the
+// step counters on. Reductions over a whole grid are finished by the grid's
+// last block (KernelSource's last_block_to_finish). A step of the tutorial
+// network is then 4 + 3 forward nodes, 1 for the loss, 10 backward and 1 for
+// the update.
 
 final class CUDANetwork {
     let context: KernelDevice
@@ -131,8 +141,6 @@ final class CUDANetwork {
     /// The logits of the last forward pass.
     var logitsBuffer: DeviceBuffer { activations[activations.count - 1] }
 
-    // MARK: Launch sequences
-
     // MARK: Fusions
 
     /// Whether the Linear at `k` leaves its bias to the LayerNorm after it.
@@ -150,12 +158,36 @@ final class CUDANetwork {
         return (probability, dropout)
     }
 
+    /// Whether the plan ends in a Linear, whose bias the loss kernel can add
+    /// (in a training step) and whose bias gradient it sums (always).
+    private var endsInLinear: Bool {
+        if case .linear = plan.operations.last { return true }
+        return false
+    }
+
     // MARK: Launch sequences
 
-    /// Enqueues the forward pass of `rows` rows read from `input` (default: the batch buffer).
-    /// A Linear followed by a LayerNorm leaves its bias to the LayerNorm's
-    /// kernel, which also runs a ReLU(-dropout) that follows it.
-    func enqueueForward(rows: Int, mode: Mode, input: CUdeviceptr? = nil) throws {
+    /// Enqueues one training step on the batch buffer: the forward pass, with
+    /// the last Linear's bias left to the loss kernel; the loss and backward
+    /// pass; the optimizer update, which also moves the step counters on.
+    func enqueueTrainingStep(rows: Int) throws {
+        try enqueueForwardAndBackward(rows: rows)
+        try enqueueOptimizerStep()
+    }
+
+    /// A training step's forward and backward passes, without the update.
+    func enqueueForwardAndBackward(rows: Int) throws {
+        try enqueueForward(rows: rows, mode: .training, lastBiasToLoss: endsInLinear)
+        try enqueueLossAndBackward(rows: rows, logitsLackBias: endsInLinear)
+    }
+
+    /// Enqueues the forward pass of `rows` rows read from `input` (default: the
+    /// batch buffer), leaving complete logits. A Linear followed by a
+    /// LayerNorm leaves its bias to the LayerNorm's kernel, which also runs a
+    /// ReLU(-dropout) that follows it; with `lastBiasToLoss`, a last Linear
+    /// leaves its bias to the loss kernel (the logits then lack it until
+    /// `enqueueLossAndBackward(rows:logitsLackBias: true)` adds it).
+    func enqueueForward(rows: Int, mode: Mode, input: CUdeviceptr? = nil, lastBiasToLoss: Bool = false) throws {
         let threads = KernelSource.blockSize
         let operations = plan.operations
         var x = input ?? activations[0].address
@@ -165,7 +197,7 @@ final class CUDANetwork {
             case let .linear(inputs, outputs, weight):
                 let y = activations[k + 1].address
                 let w = parameters.offset(floats: weight), b = parameters.offset(floats: weight + outputs * inputs)
-                let fused = biasGoesToLayerNorm(k)
+                let fused = biasGoesToLayerNorm(k) || (lastBiasToLoss && k == operations.count - 1)
                 if !fused {
                     try context.launch("fill_rows_with_bias", blocks: gridBlocks(for: rows * outputs),
                                        [.pointer(y), .pointer(b), .int(Int32(rows)), .int(Int32(outputs))])
@@ -207,19 +239,25 @@ final class CUDANetwork {
     }
 
     /// Enqueues softmax cross-entropy on the logits (adding the batch's loss
-    /// sum to the training accumulator) and the backward pass into `gradients`.
+    /// sum to the training accumulator, and the last Linear's bias first when
+    /// the forward pass left it out) and the backward pass into `gradients`.
     /// The forward input must still hold what the forward pass read.
-    func enqueueLossAndBackward(rows: Int, input: CUdeviceptr? = nil) throws {
+    func enqueueLossAndBackward(rows: Int, input: CUdeviceptr? = nil, logitsLackBias: Bool = false) throws {
         let threads = KernelSource.blockSize
         let classes = plan.outputFeatures
         let operations = plan.operations
+        precondition(!logitsLackBias || endsInLinear, "CUDANetwork: only a last Linear leaves its bias to the loss")
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
+        // The last Linear's bias and its gradient, which the loss kernel handles.
+        var lastBias: CUdeviceptr = 0, lastBiasGradient: CUdeviceptr = 0
+        if case let .linear(inputs, outputs, weight) = operations.last {
+            lastBias = logitsLackBias ? parameters.offset(floats: weight + outputs * inputs) : 0
+            lastBiasGradient = gradients.offset(floats: weight + outputs * inputs)
+        }
         try context.launch("softmax_cross_entropy", blocks: (rows * 32 + threads - 1) / threads, [
-            .pointer(logitsBuffer.address), .pointer(labels.address), .pointer(gradient), .pointer(rowLoss.address),
-            .int(Int32(rows)), .int(Int32(classes)), .float(1 / Float(rows)),
-        ])
-        try context.launch("accumulate_training_loss", blocks: 1, [
-            .pointer(rowLoss.address), .int(Int32(rows)), .pointer(accumulators.address), .pointer(counters.address),
+            .pointer(logitsBuffer.address), .pointer(lastBias), .pointer(labels.address), .pointer(gradient),
+            .pointer(rowLoss.address), .int(Int32(rows)), .int(Int32(classes)), .float(1 / Float(rows)),
+            .pointer(lastBiasGradient), .pointer(accumulators.address), .pointer(counters.address),
             .double(divergenceLimit ?? .infinity), .pointer(lossLog?.address ?? 0), .int(Int32(lossLogCapacity)),
         ])
         func inputOf(_ k: Int) -> CUdeviceptr { k == 0 ? (input ?? activations[0].address) : activations[k].address }
@@ -230,10 +268,14 @@ final class CUDANetwork {
                 let w = parameters.offset(floats: weight)
                 try context.gemm(LinearProducts.weightGradient(rows: rows, inputs: inputs, outputs: outputs),
                                  a: inputOf(k), b: gradient, c: gradients.offset(floats: weight), beta: 0)
-                try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
-                    .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
-                    .int(Int32(rows)), .int(Int32(outputs)),
-                ])
+                // The bias gradient: summed by the loss kernel for the last
+                // Linear, by the LayerNorm's backward when its bias went there.
+                if k != operations.count - 1 && !biasGoesToLayerNorm(k) {
+                    try context.launch("column_sums", blocks: (outputs + threads - 1) / threads, [
+                        .pointer(gradient), .pointer(gradients.offset(floats: weight + outputs * inputs)),
+                        .int(Int32(rows)), .int(Int32(outputs)),
+                    ])
+                }
                 if k > 0 {
                     try context.gemm(LinearProducts.inputGradient(rows: rows, inputs: inputs, outputs: outputs),
                                      a: w, b: gradient, c: spare, beta: 0)
@@ -269,38 +311,43 @@ final class CUDANetwork {
     }
 
     /// layer_norm_backward for the LayerNorm at `k`: the gain and shift
-    /// gradients, and the input gradient into `dx` unless it is the first operation.
+    /// gradients, and the input gradient into `dx` unless it is the first
+    /// operation; and the bias gradient of the Linear before, when that
+    /// Linear left its bias to this LayerNorm.
     private func enqueueLayerNormBackward(at k: Int, rows: Int, input: CUdeviceptr, gradient: CUdeviceptr,
                                           activated: CUdeviceptr, scale: Float, into dx: CUdeviceptr) throws {
         guard case let .layerNorm(features, gain, _) = plan.operations[k] else { preconditionFailure("not a LayerNorm") }
         let inputBlocks = k > 0 ? rows : 0
+        var linearBiasGradient: CUdeviceptr = 0
+        if k > 0, biasGoesToLayerNorm(k - 1), case let .linear(inputs, outputs, weight) = plan.operations[k - 1] {
+            linearBiasGradient = gradients.offset(floats: weight + outputs * inputs)
+        }
         try context.launch("layer_norm_backward", blocks: inputBlocks + (features + KernelSource.blockSize - 1) / KernelSource.blockSize, [
             .pointer(input), .pointer(gradient), .pointer(activated), .float(scale),
             .pointer(parameters.offset(floats: gain)), .pointer(statistics[k]!.address), .pointer(dx),
             .pointer(gradients.offset(floats: gain)), .pointer(gradients.offset(floats: gain + features)),
             .int(Int32(rows)), .int(Int32(features)), .int(Int32(inputBlocks)),
+            .pointer(linearBiasGradient), .pointer(counters.address),
         ])
     }
 
     /// Enqueues the optimizer update over the whole flat buffer (after the
-    /// gradient's clipping, when set), then the step counters' advance.
+    /// gradient's norm and clipping coefficient, one launch, when set); the
+    /// update's last block moves the step counters on.
     func enqueueOptimizerStep() throws {
         let count = plan.parameterCount
         if clipNorm != nil || normLog != nil {
             let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
             try context.launch("gradient_square_sums", blocks: blocks, [
-                .pointer(gradients.address), .int(Int32(count)), .pointer(clipPartials.address),
-            ])
-            try context.launch("clip_coefficient", blocks: 1, [
-                .pointer(clipPartials.address), .int(Int32(blocks)), .double(clipNorm ?? -1), .pointer(scalars.address),
-                .pointer(normLog?.address ?? 0), .int(Int32(normLogCapacity)), .pointer(counters.address),
+                .pointer(gradients.address), .int(Int32(count)), .pointer(clipPartials.address), .double(clipNorm ?? -1),
+                .pointer(scalars.address), .pointer(normLog?.address ?? 0), .int(Int32(normLogCapacity)),
+                .pointer(counters.address),
             ])
         }
         try context.launch(optimizer.kernelName, blocks: (count + KernelSource.blockSize - 1) / KernelSource.blockSize, [
             .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address), .int(Int32(count)),
             .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
         ] + optimizer.kernelArguments)
-        try context.launch("finish_step", blocks: 1, threads: 32, [.pointer(counters.address)])
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

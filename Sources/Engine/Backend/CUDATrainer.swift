@@ -4,8 +4,9 @@
 // the same TrainingResult.
 //
 // Small batches are launch-bound, so a whole step (gather, forward, loss,
-// backward, update) is captured once as a CUDA graph, and `stepsPerGraph`
-// consecutive steps as a second graph; an epoch is then a few graph launches.
+// backward, update: 20 nodes for the tutorial network, see CUDANetwork) is
+// captured once as a CUDA graph, and `stepsPerGraph` consecutive steps as a
+// second graph; an epoch is then a few graph launches.
 // The data sets live on the device; per epoch the host uploads the shuffled
 // order (4 bytes per example) and reads back the loss accumulators and
 // counters once. Every optimizer of the engine, learning-rate schedules (the
@@ -123,16 +124,13 @@ public final class CUDATrainer {
                 .pointer(network.inputBuffer.address), .pointer(network.labels.address), .int(Int32(rows)),
                 .int(Int32(train.features)), .int(Int32(batchSize)), .pointer(network.counters.address),
             ])
-            try network.enqueueForward(rows: rows, mode: .training)
-            try network.enqueueLossAndBackward(rows: rows)
-            try network.enqueueOptimizerStep()
+            try network.enqueueTrainingStep(rows: rows)
         }
         // One uncaptured forward and backward per batch shape first, so that
         // cuBLAS picks its kernels and the driver loads them outside capture.
         // Parameters are untouched; counters and accumulators are reset per epoch.
         for rows in [fullSteps > 0 ? batchSize : 0, hasPartialStep ? partialRows : 0] where rows > 0 {
-            try network.enqueueForward(rows: rows, mode: .training)
-            try network.enqueueLossAndBackward(rows: rows)
+            try network.enqueueForwardAndBackward(rows: rows)
         }
         let chunk = min(options.stepsPerGraph, max(fullSteps, 1))
         let singleStep = fullSteps > 0 ? try context.capture { try enqueueStep(rows: batchSize) } : nil

@@ -415,7 +415,7 @@ extension KernelTwins {
         }
     }
 
-    /// The twin of clip_coefficient: the norm and min(1, maxNorm / (norm + 1e-6))
+    /// The twin of gradient_square_sums' last block: the norm and min(1, maxNorm / (norm + 1e-6))
     /// into the scalars (1 for a negative maxNorm), and the norm into
     /// `normLog[stepInEpoch]` when given.
     static func clipCoefficient(partials: UnsafePointer<Double>, blocks: Int, maxNorm: Double,

@@ -106,6 +106,9 @@ final class EmulatedDevice: KernelDevice {
             KernelTwins.layerNormBackwardFused(x: floats(a[0]), dy: floats(a[1]), activated: optionalFloats(a[2]), scale: float(a[3]),
                                                gain: floats(a[4]), statistics: floats(a[5]), dx: inputBlocks > 0 ? floats(a[6]) : nil,
                                                gainGradient: floats(a[7]), shiftGradient: floats(a[8]), rows: rows, features: int(a[10]))
+            if inputBlocks > 0, let biasGradient = optionalFloats(a[12]) {
+                KernelTwins.columnSums(floats(a[6]), into: biasGradient, rows: rows, columns: int(a[10]))
+            }
         case "relu_dropout_forward", "relu_dropout_backward":
             let forward = name == "relu_dropout_forward"
             let offset = forward ? 0 : 1  // backward has dy before dx
@@ -119,38 +122,34 @@ final class EmulatedDevice: KernelDevice {
                                                 relu: int(a[4]) != 0, probability: float(a[5]), dropout: stream, step: step)
             }
         case "softmax_cross_entropy":
-            KernelTwins.softmaxCrossEntropy(logits: floats(a[0]), labels: ints(a[1]), dLogits: floats(a[2]), rowLoss: floats(a[3]),
-                                            rows: int(a[4]), classes: int(a[5]), inverseBatch: float(a[6]))
-        case "accumulate_training_loss":
-            let total = KernelTwins.trainingLossSum(rowLoss: floats(a[0]), rows: int(a[1]))
-            let accumulators = doubles(a[2]), counters = uints(a[3])
-            accumulators[KernelSource.Accumulator.trainingLossSum] += total
-            let mean = total / Double(int(a[1]))
-            let inEpoch = Int(counters[KernelSource.Counter.stepInEpoch])
-            if let log = UnsafeMutablePointer<Double>(bitPattern: UInt(address(a[5]))), inEpoch < int(a[6]) { log[inEpoch] = mean }
-            if (!mean.isFinite || mean > double(a[4])) && counters[KernelSource.Counter.firstDivergedStep] == 0 {
-                counters[KernelSource.Counter.firstDivergedStep] = counters[KernelSource.Counter.stepInEpoch] + 1
-                accumulators[KernelSource.Accumulator.divergedLoss] = mean
+            let rows = int(a[5]), classes = int(a[6])
+            if let bias = optionalFloats(a[1]) { KernelTwins.addBias(floats(a[0]), bias: bias, rows: rows, columns: classes) }
+            KernelTwins.softmaxCrossEntropy(logits: floats(a[0]), labels: ints(a[2]), dLogits: floats(a[3]), rowLoss: floats(a[4]),
+                                            rows: rows, classes: classes, inverseBatch: float(a[7]))
+            KernelTwins.accumulateTrainingLoss(rowLoss: floats(a[4]), rows: rows, accumulators: doubles(a[9]), counters: uints(a[10]),
+                                               limit: double(a[11]), lossLog: UnsafeMutablePointer(bitPattern: UInt(address(a[12]))),
+                                               logCapacity: int(a[13]))
+            if let biasGradient = optionalFloats(a[8]) {
+                KernelTwins.columnSums(floats(a[3]), into: biasGradient, rows: rows, columns: classes)
             }
         case "evaluate_rows":
             let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))
             let accumulators = doubles(a[4])
             accumulators[KernelSource.Accumulator.evaluationLossSum] += result.lossSum
             accumulators[KernelSource.Accumulator.evaluationCorrect] += Double(result.correct)
-        case "finish_step":
-            let counters = uints(a[0])
-            counters[KernelSource.Counter.stepInEpoch] += 1
-            counters[KernelSource.Counter.completedSteps] += 1
         case "gradient_square_sums":
             KernelTwins.gradientSquareSums(floats(a[0]), count: int(a[1]), blocks: blocks, into: doubles(a[2]))
-        case "clip_coefficient":
-            KernelTwins.clipCoefficient(partials: doubles(a[0]), blocks: int(a[1]), maxNorm: double(a[2]), scalars: doubles(a[3]),
-                                        normLog: UnsafeMutablePointer(bitPattern: UInt(address(a[4]))), logCapacity: int(a[5]),
-                                        stepInEpoch: Int(uints(a[6])[KernelSource.Counter.stepInEpoch]))
+            KernelTwins.clipCoefficient(partials: doubles(a[2]), blocks: blocks, maxNorm: double(a[3]), scalars: doubles(a[4]),
+                                        normLog: UnsafeMutablePointer(bitPattern: UInt(address(a[5]))), logCapacity: int(a[6]),
+                                        stepInEpoch: Int(uints(a[7])[KernelSource.Counter.stepInEpoch]))
         case _ where name.hasSuffix("_update"):
             let optimizer = try decodeOptimizer(name, Array(a[7...]))
+            let counters = uints(a[6])
             optimizer.twinUpdate(parameters: floats(a[0]), gradients: floats(a[1]), state: floats(a[2]), count: int(a[3]),
-                                 scalars: doubles(a[4]), rateCount: int(a[5]), counters: uints(a[6]))
+                                 scalars: doubles(a[4]), rateCount: int(a[5]), counters: counters)
+            // The update's last block moves the step on.
+            counters[KernelSource.Counter.stepInEpoch] += 1
+            counters[KernelSource.Counter.completedSteps] += 1
         default:
             throw CUDAError(call: "launch(\(name))", code: -1, message: "the emulator has no twin for this kernel")
         }

@@ -22,9 +22,15 @@
 //  - the runner's provenance under CUDA from the runs' placement lines;
 //  - every launch's arguments against the kernel's CUDA C parameter list;
 //  - the fused LayerNorm kernels (Linear bias + LayerNorm + ReLU-dropout
-//    forward; their backward in one launch) against the twins of their parts:
-//    26 nodes per tutorial-network step instead of 38. Whether that meets the
-//    batch-1 target (≤ 30 µs a step) only the GPU can say.
+//    forward; their backward in one launch, with the Linear's bias gradient)
+//    against the twins of their parts; the loss kernel with the last Linear's
+//    bias, its gradient and the loss sum; the updates moving the step
+//    counters on; the clipping norm and coefficient in one launch. The
+//    reductions over the whole grid are done by its last block, elected by a
+//    ticket (atomicAdd after __threadfence, reads through L2 with __ldcg):
+//    20 nodes per tutorial-network step with the gather (27 before these,
+//    39 unfused). Whether that meets the batch-1 target (≤ 30 µs a step)
+//    only the GPU can say.
 //
 // Not yet run against a real driver (needs the GPU):
 //  1. dlsym of every symbol in CUDADriver.swift, NVRTC.swift, CUBLAS.swift;
@@ -32,7 +38,10 @@
 //  2. The driver loading the CUBIN that NVRTC compiles there (compiling is
 //     checked here), and the CUBIN cache in ~/.cache/teaching-networks/cuda.
 //  3. `tn selftest --backend cuda` (and with --tf32): real kernels, warp
-//     shuffles and barriers, cuBLAS products, kernel argument marshalling.
+//     shuffles and barriers, cuBLAS products, kernel argument marshalling,
+//     and the last-block tickets under real concurrency (the emulator runs
+//     blocks one after another): its "step counters after 10 steps" checks
+//     read [10, 10, 0, 0], every ticket back at 0.
 //  4. CUDA graph capture with cuBLAS inside (THREAD_LOCAL mode, fixed
 //     workspace, warm-up before capture), and graph replay.
 //  5. Real device OOM: cuMemGetInfo and the suggestion against a real batch.

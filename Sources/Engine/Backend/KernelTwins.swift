@@ -61,7 +61,13 @@ public enum KernelTwins {
         for row in 0..<rows { (y + row * columns).update(from: bias, count: columns) }
     }
 
-    /// column_sums, rows in order.
+    /// The bias part of softmax_cross_entropy: y[r, c] ← y[r, c] + bias[c].
+    public static func addBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, columns: Int) {
+        for row in 0..<rows { for column in 0..<columns { y[row * columns + column] = y[row * columns + column] + bias[column] } }
+    }
+
+    /// column_sums, rows in order (also the last-block bias sums of
+    /// softmax_cross_entropy and layer_norm_backward).
     public static func columnSums(_ matrix: UnsafePointer<Float>, into sums: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         for column in 0..<columns {
             var sum: Float = 0
@@ -210,8 +216,26 @@ public enum KernelTwins {
         }
     }
 
-    /// accumulate_training_loss: the batch's loss sum (a tree over 256 double
-    /// partials), and whether it was finite.
+    /// The last block of softmax_cross_entropy: the batch's loss sum added to
+    /// the accumulator, the mean logged at the step's index in the epoch, and
+    /// a mean that is not finite or above `limit` recorded as the first
+    /// diverged step (if none is yet).
+    public static func accumulateTrainingLoss(rowLoss: UnsafePointer<Float>, rows: Int, accumulators: UnsafeMutablePointer<Double>,
+                                              counters: UnsafeMutablePointer<UInt32>, limit: Double,
+                                              lossLog: UnsafeMutablePointer<Double>?, logCapacity: Int) {
+        let total = trainingLossSum(rowLoss: rowLoss, rows: rows)
+        accumulators[KernelSource.Accumulator.trainingLossSum] += total
+        let mean = total / Double(rows)
+        let inEpoch = Int(counters[KernelSource.Counter.stepInEpoch])
+        if let lossLog, inEpoch < logCapacity { lossLog[inEpoch] = mean }
+        if (!mean.isFinite || mean > limit) && counters[KernelSource.Counter.firstDivergedStep] == 0 {
+            counters[KernelSource.Counter.firstDivergedStep] = counters[KernelSource.Counter.stepInEpoch] + 1
+            accumulators[KernelSource.Accumulator.divergedLoss] = mean
+        }
+    }
+
+    /// The batch's loss sum as softmax_cross_entropy's last block takes it (a
+    /// tree over 256 double partials).
     public static func trainingLossSum(rowLoss: UnsafePointer<Float>, rows: Int) -> Double {
         var partial = (0..<blockSize).map { thread -> Double in
             var sum = 0.0

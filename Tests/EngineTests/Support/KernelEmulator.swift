@@ -53,6 +53,15 @@ enum KernelEmulator {
         std::lock_guard<std::mutex> guard(atomicLock);
         double old = *address; *address += value; return old;
     }
+    static inline unsigned atomicAdd(unsigned* address, unsigned value) {
+        std::lock_guard<std::mutex> guard(atomicLock);
+        unsigned old = *address; *address += value; return old;
+    }
+    // Blocks run one after another here, so every earlier block's writes are
+    // already in memory: the fence and the L2 loads are plain.
+    static inline void __threadfence() {}
+    template <typename T> static inline T __ldcg(const T* address) { return *address; }
+    static inline void __syncwarp() { warpBarriers[threadIdx.x / 32]->arrive_and_wait(); }
     """#
 
     static let runner = #"""

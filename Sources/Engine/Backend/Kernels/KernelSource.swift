@@ -9,7 +9,8 @@
 // Conventions: row-major matrices; one block per row for row reductions
 // (LayerNorm), one warp per row for the narrow softmax; one thread per
 // column for reductions over rows (bias and LayerNorm parameter gradients),
-// which sums rows in order, so gradients are deterministic (no atomics).
+// which sums rows in order, so gradients are deterministic (no atomics on
+// values: the one atomic is the ticket that elects a kernel's last block).
 // Step counters live in device memory so that a captured CUDA graph replays
 // with the right batch, dropout stream and Adam step without host updates.
 
@@ -26,6 +27,9 @@ enum KernelSource {
         /// The first step of this epoch, from 1, whose loss was not finite or
         /// above the divergence limit; 0 if none. Updates stop once it is set.
         static let firstDivergedStep = 2
+        /// Blocks of the running kernel that have finished (see last_block_to_finish);
+        /// 0 between kernels.
+        static let ticket = 3
         static let count = 4
     }
 
@@ -72,6 +76,7 @@ typedef unsigned long long u64;
 #define COUNTER_STEP_IN_EPOCH 0
 #define COUNTER_COMPLETED_STEPS 1
 #define COUNTER_FIRST_DIVERGED 2
+#define COUNTER_TICKET 3
 #define ACCUMULATOR_TRAINING_LOSS 0
 #define ACCUMULATOR_EVALUATION_LOSS 1
 #define ACCUMULATOR_EVALUATION_CORRECT 2
@@ -112,6 +117,36 @@ __device__ float block_sum(float value, float* scratch) {
     __syncthreads();
     float total = lane < (int)(blockDim.x >> 5) ? scratch[lane] : 0.0f;
     return warp_sum(total);
+}
+
+// ---- The last block of a grid ----------------------------------------------------
+
+// Small batches are launch-bound, so a kernel whose blocks each do part of the
+// work can finish a reduction over all of it itself instead of leaving it to
+// a one-block kernel after it: every block makes its writes visible to the
+// device (__threadfence) and takes a ticket; the block that takes the last one
+// runs the reduction, reading the other blocks' results through L2 (__ldcg:
+// its own L1 may hold stale lines of them), and puts the ticket back to 0 for
+// the next kernel. Every thread of every block must call it (it has barriers).
+__device__ bool last_block_to_finish(u32* counters) {
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        last = atomicAdd(&counters[COUNTER_TICKET], 1u) == gridDim.x - 1;
+        if (last) counters[COUNTER_TICKET] = 0u;
+    }
+    __syncthreads();
+    return last;
+}
+
+// sums[c] = Σ_r matrix[r, c], rows in order (column_sums, read through L2).
+__device__ void column_sums_of_grid(const float* matrix, float* sums, int rows, int columns) {
+    for (int column = threadIdx.x; column < columns; column += blockDim.x) {
+        float sum = 0.0f;
+        for (int row = 0; row < rows; ++row) sum += __ldcg(matrix + (long long)row * columns + column);
+        sums[column] = sum;
+    }
 }
 
 // ---- Philox-4x32-10 (Salmon et al., SC'11), counter-based ---------------------
@@ -292,11 +327,13 @@ __device__ __forceinline__ float layer_norm_upstream(const float* dy, const floa
 // (inputBlocks is rows, or 0 when no input gradient is needed): with
 // x̂ = (x − μ)/σ and g = dy·γ, dx = (g − mean(g) − x̂·mean(g·x̂)) / σ.
 // The blocks after them, one thread per feature: dγ = Σ_r dy·x̂ and
-// dβ = Σ_r dy, rows in order.
+// dβ = Σ_r dy, rows in order. With `linearBiasGradient` (the Linear before
+// left its bias to layer_norm_forward), the grid's last block also sums dx
+// over the rows, in order, into that bias's gradient.
 extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, const float* activated, float scale,
                                                const float* gain, const float* statistics, float* dx,
                                                float* gainGradient, float* shiftGradient, int rows, int features,
-                                               int inputBlocks) {
+                                               int inputBlocks, float* linearBiasGradient, u32* counters) {
     if ((int)blockIdx.x < inputBlocks) {
         __shared__ float scratch[32];
         const long long row = blockIdx.x;
@@ -316,59 +353,70 @@ extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, 
             const float upstream = layer_norm_upstream(dy, activated, scale, row * features + i);
             dx[row * features + i] = (upstream * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
         }
-        return;
+    } else {
+        const int feature = ((int)blockIdx.x - inputBlocks) * blockDim.x + threadIdx.x;
+        if (feature < features) {
+            float gainSum = 0.0f, shiftSum = 0.0f;
+            for (int row = 0; row < rows; ++row) {
+                const long long i = (long long)row * features + feature;
+                const float normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1];
+                const float upstream = layer_norm_upstream(dy, activated, scale, i);
+                gainSum += upstream * normalized;
+                shiftSum += upstream;
+            }
+            gainGradient[feature] = gainSum;
+            shiftGradient[feature] = shiftSum;
+        }
     }
-    const int feature = ((int)blockIdx.x - inputBlocks) * blockDim.x + threadIdx.x;
-    if (feature >= features) return;
-    float gainSum = 0.0f, shiftSum = 0.0f;
-    for (int row = 0; row < rows; ++row) {
-        const long long i = (long long)row * features + feature;
-        const float normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1];
-        const float upstream = layer_norm_upstream(dy, activated, scale, i);
-        gainSum += upstream * normalized;
-        shiftSum += upstream;
-    }
-    gainGradient[feature] = gainSum;
-    shiftGradient[feature] = shiftSum;
+    // The condition is the same for the whole grid, as last_block_to_finish needs.
+    if (linearBiasGradient && inputBlocks > 0 && last_block_to_finish(counters))
+        column_sums_of_grid(dx, linearBiasGradient, rows, features);
 }
 
 // ---- Softmax cross-entropy, forward and backward fused -------------------------
 
-// One warp per row: loss_r = log Σ exp(z − max) − (z_label − max), and
-// dz = (softmax − onehot) / rows, as SoftmaxCrossEntropy computes them.
-extern "C" __global__ void softmax_cross_entropy(const float* logits, const int* labels, float* dLogits,
-                                                 float* rowLoss, int rows, int classes, float inverseBatch) {
+// One warp per row: with `bias` (the last Linear's, which its product left
+// out), z ← z + bias first, written back; then loss_r = log Σ exp(z − max) −
+// (z_label − max) and dz = (softmax − onehot) / rows, as SoftmaxCrossEntropy
+// computes them. The grid's last block then reduces over the batch: it sums
+// the row losses in double, in a fixed order, adds the sum to the epoch's
+// accumulator, and records the first step whose mean loss was not finite or
+// above `limit` (the CPU trainer's divergence check, read once per epoch; the
+// optimizer kernels then leave the parameters alone); with `lossLog`, the mean
+// is also kept at the step's index in the epoch; with `biasGradient`, the last
+// Linear's bias gradient Σ_r dz, rows in order.
+extern "C" __global__ void softmax_cross_entropy(float* logits, const float* bias, const int* labels, float* dLogits,
+                                                 float* rowLoss, int rows, int classes, float inverseBatch,
+                                                 float* biasGradient, double* accumulators, u32* counters,
+                                                 double limit, double* lossLog, int logCapacity) {
     const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
-    if (row >= rows) return;  // whole warps leave together
-    const float* z = logits + (long long)row * classes;
-    float* g = dLogits + (long long)row * classes;
-    float maximum = NEGATIVE_INFINITY;
-    for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, z[c]);
-    maximum = warp_max(maximum);
-    float sum = 0.0f;
-    for (int c = lane; c < classes; c += 32) {
-        const float e = expf(z[c] - maximum);
-        g[c] = e;
-        sum += e;
+    if (row < rows) {  // whole warps take the same branch
+        float* z = logits + (long long)row * classes;
+        float* g = dLogits + (long long)row * classes;
+        if (bias) {
+            for (int c = lane; c < classes; c += 32) z[c] = z[c] + bias[c];
+            __syncwarp();  // lane 0 reads z[label], which another lane may have written
+        }
+        float maximum = NEGATIVE_INFINITY;
+        for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, z[c]);
+        maximum = warp_max(maximum);
+        float sum = 0.0f;
+        for (int c = lane; c < classes; c += 32) {
+            const float e = expf(z[c] - maximum);
+            g[c] = e;
+            sum += e;
+        }
+        sum = warp_sum(sum);
+        const int label = labels[row];
+        const float scale = inverseBatch / sum;
+        for (int c = lane; c < classes; c += 32) g[c] = g[c] * scale - (c == label ? inverseBatch : 0.0f);
+        if (lane == 0) rowLoss[row] = logf(sum) - (z[label] - maximum);
     }
-    sum = warp_sum(sum);
-    const int label = labels[row];
-    const float scale = inverseBatch / sum;
-    for (int c = lane; c < classes; c += 32) g[c] = g[c] * scale - (c == label ? inverseBatch : 0.0f);
-    if (lane == 0) rowLoss[row] = logf(sum) - (z[label] - maximum);
-}
-
-// One block: sums the batch's row losses in double, in a fixed order, adds the
-// sum to the epoch's accumulator, and records the first step whose mean loss
-// was not finite or above `limit` (the CPU trainer's divergence check, read
-// once per epoch); the optimizer kernels then leave the parameters alone.
-// With `lossLog`, the mean is also kept at the step's index in the epoch.
-extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int rows, double* accumulators,
-                                                    u32* counters, double limit, double* lossLog, int logCapacity) {
+    if (!last_block_to_finish(counters)) return;
     __shared__ double partial[256];
     double sum = 0.0;
-    for (int r = threadIdx.x; r < rows; r += blockDim.x) sum += (double)rowLoss[r];
+    for (int r = threadIdx.x; r < rows; r += blockDim.x) sum += (double)__ldcg(rowLoss + r);
     partial[threadIdx.x] = sum;
     __syncthreads();
     for (int width = blockDim.x / 2; width > 0; width >>= 1) {
@@ -382,10 +430,11 @@ extern "C" __global__ void accumulate_training_loss(const float* rowLoss, int ro
         const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
         if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = mean;
         if ((!is_finite(mean) || mean > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
-            counters[COUNTER_FIRST_DIVERGED] = counters[COUNTER_STEP_IN_EPOCH] + 1;
+            counters[COUNTER_FIRST_DIVERGED] = inEpoch + 1;
             accumulators[ACCUMULATOR_DIVERGED_LOSS] = mean;
         }
     }
+    if (biasGradient) column_sums_of_grid(dLogits, biasGradient, rows, classes);
 }
 
 // Evaluation, one warp per row: the loss as above and whether the first
@@ -416,14 +465,6 @@ extern "C" __global__ void evaluate_rows(const float* logits, const int* labels,
         const int label = labels[row];
         atomicAdd(&accumulators[ACCUMULATOR_EVALUATION_LOSS], (double)(logf(sum) - (z[label] - maximum)));
         if (best == label) atomicAdd(&accumulators[ACCUMULATOR_EVALUATION_CORRECT], 1.0);
-    }
-}
-
-// The last node of a step: the next step takes the next batch.
-extern "C" __global__ void finish_step(u32* counters) {
-    if (blockIdx.x == 0 && threadIdx.x == 0) {
-        counters[COUNTER_STEP_IN_EPOCH] += 1;
-        counters[COUNTER_COMPLETED_STEPS] += 1;
     }
 }
 """#

@@ -24,10 +24,17 @@ extension KernelSource {
 
 // ---- Gradient clipping by global norm (torch.nn.utils.clip_grad_norm_) -----------
 
-// First pass: each of the grid's blocks sums the squares of a strided share
-// of the gradient in double (thread t of block b takes b·256 + t, then every
-// gridDim·256-th element), then in a fixed tree; one partial sum per block.
-extern "C" __global__ void gradient_square_sums(const float* gradients, int count, double* partials) {
+// Each of the grid's blocks sums the squares of a strided share of the
+// gradient in double (thread t of block b takes b·256 + t, then every
+// gridDim·256-th element), then in a fixed tree: one partial sum per block.
+// The grid's last block sums the partials the same way and works out the
+// norm and min(1, maxNorm / (norm + 1e-6)), NaN when the norm is NaN (PyTorch
+// multiplies by it anyway). The updates then multiply each gradient by it,
+// which is exact when it is 1. A negative maxNorm only measures: the
+// coefficient stays 1. With `normLog`, the norm is also kept at the step's
+// index in the epoch, for the epoch's one read-back.
+extern "C" __global__ void gradient_square_sums(const float* gradients, int count, double* partials, double maxNorm,
+                                                double* scalars, double* normLog, int logCapacity, u32* counters) {
     __shared__ double scratch[256];
     double sum = 0.0;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
@@ -42,19 +49,10 @@ extern "C" __global__ void gradient_square_sums(const float* gradients, int coun
         __syncthreads();
     }
     if (threadIdx.x == 0) partials[blockIdx.x] = scratch[0];
-}
-
-// Second pass, one block: the norm and min(1, maxNorm / (norm + 1e-6)), NaN
-// when the norm is NaN (PyTorch multiplies by it anyway). The updates then
-// multiply each gradient by it, which is exact when it is 1. A negative
-// maxNorm only measures: the coefficient stays 1. With `normLog`, the norm is
-// also kept at the step's index in the epoch, for the epoch's one read-back.
-extern "C" __global__ void clip_coefficient(const double* partials, int blocks, double maxNorm, double* scalars,
-                                            double* normLog, int logCapacity, const u32* counters) {
-    __shared__ double scratch[256];
-    double sum = 0.0;
-    for (int b = threadIdx.x; b < blocks; b += blockDim.x) sum += partials[b];
-    scratch[threadIdx.x] = sum;
+    if (!last_block_to_finish(counters)) return;
+    double total = 0.0;
+    for (int b = threadIdx.x; b < (int)gridDim.x; b += blockDim.x) total += __ldcg(partials + b);
+    scratch[threadIdx.x] = total;
     __syncthreads();
     for (int width = blockDim.x / 2; width > 0; width >>= 1) {
         if ((int)threadIdx.x < width) scratch[threadIdx.x] += scratch[threadIdx.x + width];
@@ -79,7 +77,7 @@ struct StepSetting {
     double step;   // t, from 1
 };
 
-__device__ __forceinline__ bool step_setting(const double* scalars, int rateCount, const u32* counters,
+__device__ __forceinline__ bool step_setting(const double* scalars, int rateCount, u32* counters,
                                              StepSetting* setting) {
     if (counters[COUNTER_FIRST_DIVERGED] != 0) return false;
     const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
@@ -96,17 +94,33 @@ __device__ __forceinline__ float torch_lerp(float start, float end, float weight
     return weight < 0.5f ? start + weight * (end - start) : end - (end - start) * (1.0f - weight);
 }
 
+// The last node of a step: once every block has updated its parameters, the
+// grid's last block moves the step counters on (the next step takes the next
+// batch), so that no one-thread kernel has to follow.
+__device__ __forceinline__ void advance_step(u32* counters) {
+    if (last_block_to_finish(counters) && threadIdx.x == 0) {
+        counters[COUNTER_STEP_IN_EPOCH] += 1;
+        counters[COUNTER_COMPLETED_STEPS] += 1;
+    }
+}
+
+// Every update kernel's body sits between these two: the prologue's test
+// skips the update for threads past the end and after a divergence, but no
+// thread returns early, since all of them take part in advance_step.
 #define UPDATE_PROLOGUE                                                                  \
     const int i = blockIdx.x * blockDim.x + threadIdx.x;                                 \
     StepSetting setting;                                                                 \
-    if (i >= count || !step_setting(scalars, rateCount, counters, &setting)) return;     \
+    if (i < count && step_setting(scalars, rateCount, counters, &setting)) {             \
     float gradient = gradients[i] * setting.scale;                                       \
     float parameter = parameters[i];
+#define UPDATE_EPILOGUE                                                                  \
+    }                                                                                    \
+    advance_step(counters);
 
 // torch.optim.SGD: g ← g + λθ; b ← g on the first step, else μb + (1 − τ)g;
 // g ← g + μb (Nesterov) or b; θ ← θ − ηg.
 extern "C" __global__ void sgd_update(float* parameters, const float* gradients, float* state, int count,
-                                      const double* scalars, int rateCount, const u32* counters,
+                                      const double* scalars, int rateCount, u32* counters,
                                       float momentum, float dampening, float weightDecay, int nesterov) {
     UPDATE_PROLOGUE
     if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameter;
@@ -117,12 +131,13 @@ extern "C" __global__ void sgd_update(float* parameters, const float* gradients,
         gradient = nesterov ? gradient + momentum * buffer : buffer;
     }
     parameters[i] = parameter - (float)setting.rate * gradient;
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.Adam / AdamW (decoupled = 1), with AMSGrad's running maximum
 // of v (third buffer) when asked.
 extern "C" __global__ void adam_update(float* parameters, const float* gradients, float* state, int count,
-                                       const double* scalars, int rateCount, const u32* counters,
+                                       const double* scalars, int rateCount, u32* counters,
                                        double beta1, double beta2, float epsilon, float weightDecay,
                                        int decoupled, int amsgrad) {
     UPDATE_PROLOGUE
@@ -147,13 +162,14 @@ extern "C" __global__ void adam_update(float* parameters, const float* gradients
     }
     const float denominator = sqrtf(second) / correction2Root + epsilon;
     parameters[i] = parameter - stepSize * (mi / denominator);
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.RMSprop: s ← αs + (1 − α)g²; centered: a ← lerp(a, g, 1 − α)
 // and d = √(s − a²) + ε, else d = √s + ε; with momentum b ← μb + g/d and
 // θ ← θ − ηb, else θ ← θ − ηg/d. Buffers: s, then a (centered), then b.
 extern "C" __global__ void rmsprop_update(float* parameters, const float* gradients, float* state, int count,
-                                          const double* scalars, int rateCount, const u32* counters,
+                                          const double* scalars, int rateCount, u32* counters,
                                           float alpha, float epsilon, float weightDecay, float momentum,
                                           int centered) {
     UPDATE_PROLOGUE
@@ -180,12 +196,13 @@ extern "C" __global__ void rmsprop_update(float* parameters, const float* gradie
     } else {
         parameters[i] = parameter + negativeRate * gradient / denominator;
     }
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.Adagrad: η̃ = η / (1 + (t − 1)·lr_decay); s ← s + g²;
 // θ ← θ − η̃ g / (√s + ε). s starts at initial_accumulator_value (set by the host).
 extern "C" __global__ void adagrad_update(float* parameters, const float* gradients, float* state, int count,
-                                          const double* scalars, int rateCount, const u32* counters,
+                                          const double* scalars, int rateCount, u32* counters,
                                           double learningRateDecay, float weightDecay, float epsilon) {
     UPDATE_PROLOGUE
     const float negativeRate = (float)(-(setting.rate / (1.0 + (setting.step - 1.0) * learningRateDecay)));
@@ -193,12 +210,13 @@ extern "C" __global__ void adagrad_update(float* parameters, const float* gradie
     const float si = state[i] + gradient * gradient;
     state[i] = si;
     parameters[i] = parameter + negativeRate * gradient / (sqrtf(si) + epsilon);
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.Adadelta: s ← ρs + (1 − ρ)g²; Δ = √(u + ε)/√(s + ε)·g;
 // u ← ρu + (1 − ρ)Δ²; θ ← θ − ηΔ. Buffers: s, u.
 extern "C" __global__ void adadelta_update(float* parameters, const float* gradients, float* state, int count,
-                                           const double* scalars, int rateCount, const u32* counters,
+                                           const double* scalars, int rateCount, u32* counters,
                                            float rho, float epsilon, float weightDecay) {
     UPDATE_PROLOGUE
     if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameter;
@@ -209,12 +227,13 @@ extern "C" __global__ void adadelta_update(float* parameters, const float* gradi
     const float delta = sqrtf(u[i] + epsilon) / sqrtf(si + epsilon) * gradient;
     u[i] = u[i] * rho + (1.0f - rho) * delta * delta;
     parameters[i] = parameter + (float)(-setting.rate) * delta;
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.Adamax: m ← lerp(m, g, 1 − β₁); u ← max(β₂u, |g| + ε);
 // θ ← θ − η/(1 − β₁ᵗ)·m/u. Buffers: m, u.
 extern "C" __global__ void adamax_update(float* parameters, const float* gradients, float* state, int count,
-                                         const double* scalars, int rateCount, const u32* counters,
+                                         const double* scalars, int rateCount, u32* counters,
                                          double beta1, float beta2, float epsilon, float weightDecay) {
     UPDATE_PROLOGUE
     const float negativeStepSize = (float)(-(setting.rate / (1.0 - pow(beta1, setting.step))));
@@ -227,6 +246,7 @@ extern "C" __global__ void adamax_update(float* parameters, const float* gradien
     m[i] = mi;
     u[i] = ui;
     parameters[i] = parameter + negativeStepSize * mi / ui;
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.NAdam: μₜ = β₁(1 − ½·0.96^(tψ)); Πₜ = Πₜ₋₁μₜ (rounded to float,
@@ -235,7 +255,7 @@ extern "C" __global__ void adamax_update(float* parameters, const float* gradien
 // θ ← θ − η(1 − μₜ)/(1 − Πₜ)·g/d − ημₜ₊₁/(1 − Πₜμₜ₊₁)·m/d. Buffers: m, v.
 // Πₜ₋₁ is read from slot (t − 1) mod 2 and Πₜ written to slot t mod 2 by one thread.
 extern "C" __global__ void nadam_update(float* parameters, const float* gradients, float* state, int count,
-                                        double* scalars, int rateCount, const u32* counters,
+                                        double* scalars, int rateCount, u32* counters,
                                         double beta1, double beta2, float epsilon, float weightDecay,
                                         double momentumDecay) {
     UPDATE_PROLOGUE
@@ -258,13 +278,14 @@ extern "C" __global__ void nadam_update(float* parameters, const float* gradient
     const float denominator = sqrtf(vi / correction2) + epsilon;
     const float afterGradient = parameter + gradientCoefficient * gradient / denominator;
     parameters[i] = afterGradient + averageCoefficient * mi / denominator;
+    UPDATE_EPILOGUE
 }
 
 // torch.optim.RAdam: m, v as Adam; ρ∞ = 2/(1 − β₂) − 1, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ);
 // while ρₜ ≤ 5 plain momentum θ ← θ − η·m/(1 − β₁ᵗ), after that the rectified
 // adaptive step. Buffers: m, v.
 extern "C" __global__ void radam_update(float* parameters, const float* gradients, float* state, int count,
-                                        const double* scalars, int rateCount, const u32* counters,
+                                        const double* scalars, int rateCount, u32* counters,
                                         double beta1, double beta2, float epsilon, float weightDecay) {
     UPDATE_PROLOGUE
     const double t = setting.step;
@@ -291,6 +312,7 @@ extern "C" __global__ void radam_update(float* parameters, const float* gradient
         update = corrected * rate;
     }
     parameters[i] = parameter - update;
+    UPDATE_EPILOGUE
 }
 """#
 }
