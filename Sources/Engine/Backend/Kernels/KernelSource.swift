@@ -134,7 +134,10 @@ __device__ bool last_block_to_finish(u32* counters) {
     __syncthreads();
     if (threadIdx.x == 0) {
         last = atomicAdd(&counters[COUNTER_TICKET], 1u) == gridDim.x - 1;
-        if (last) counters[COUNTER_TICKET] = 0u;
+        if (last) {
+            counters[COUNTER_TICKET] = 0u;
+            __threadfence();  // order the reads that follow after the ticket
+        }
     }
     __syncthreads();
     return last;
