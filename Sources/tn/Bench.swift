@@ -103,7 +103,11 @@ struct Bench: ParsableCommand {
             if case let .linear(inputs, outputs, _) = operation { weights += inputs * outputs }
             widths += operation.outputFeatures
         }
-        if !json { print("device: \(resolved.provenance)\nbatch   samples/s     µs/step   GFLOP/step   MB/step (fewest)") }
+        let nodes = try CUDATrainer.graphNodesPerStep(model: model, optimizer: .sgd(learningRate: 0.01))
+        if !json {
+            print("device: \(resolved.provenance)\ngraph nodes per step: \(nodes)")
+            print("batch   samples/s     µs/step   µs/node   GFLOP/step   MB/step (fewest)")
+        }
         for size in sizes {
             let batch = min(size, data.count)
             let stepsPerEpoch = (data.count + batch - 1) / batch
@@ -118,13 +122,14 @@ struct Bench: ParsableCommand {
                 let line: [String: Any] = ["batch_size": batch, "steps": stepCount, "backend": "cuda",
                                            "samples_per_second": Double(batch) / perStep, "us_per_step": perStep * 1e6,
                                            "gflop_per_step": flops / 1e9, "fewest_mb_per_step": bytes / 1e6,
+                                           "graph_nodes_per_step": nodes, "us_per_node": perStep * 1e6 / Double(nodes),
                                            "achieved_tflops": flops / perStep / 1e12, "achieved_tb_per_s": bytes / perStep / 1e12,
                                            "device": resolved.provenance]
                 let encoded = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                 print(String(decoding: encoded, as: UTF8.self))
             } else {
-                print(String(format: "%5d  %10.0f  %10.1f  %11.3f  %16.1f", batch, Double(batch) / perStep, perStep * 1e6,
-                             flops / 1e9, bytes / 1e6))
+                print(String(format: "%5d  %10.0f  %10.1f  %8.2f  %11.3f  %16.1f", batch, Double(batch) / perStep, perStep * 1e6,
+                             perStep * 1e6 / Double(nodes), flops / 1e9, bytes / 1e6))
             }
         }
     }

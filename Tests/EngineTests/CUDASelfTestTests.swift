@@ -220,6 +220,8 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         before = device.launches + device.products
         try network.enqueueTrainingStep(rows: 4)
         XCTAssertEqual(device.launches + device.products - before, 19)
+        XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1)), 20,
+                       "what tn bench reports: the step and the gather")
         // Forward alone, for evaluation, still adds the last bias itself.
         before = device.launches + device.products
         try network.enqueueForward(rows: 4, mode: .evaluation)

@@ -228,3 +228,19 @@ public final class CUDATrainer {
                 accumulators[KernelSource.Accumulator.evaluationCorrect] / Double(count))
     }
 }
+
+extension CUDATrainer {
+    /// The nodes of one captured training step of `model` with `optimizer`:
+    /// the trainer's gather, then every kernel launch and matrix product of
+    /// CUDANetwork.enqueueTrainingStep, counted by capturing the step on the
+    /// CPU emulation of the device (the count is the same at every batch
+    /// size). Each node is a launch on the GPU, which is what bounds the time
+    /// of a small batch's step; `tn bench --backend cuda` reports time per node.
+    public static func graphNodesPerStep(model: Sequential, optimizer: DeviceOptimizer) throws -> Int {
+        let device = EmulatedDevice()
+        let network = try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: optimizer, batchCapacity: 1)
+        let before = device.launches + device.products
+        _ = try device.capture { try network.enqueueTrainingStep(rows: 1) }
+        return 1 + device.launches + device.products - before
+    }
+}
