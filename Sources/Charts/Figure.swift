@@ -26,14 +26,31 @@ public struct Figure: Chart {
         return (attribute("width"), attribute("height"))
     }
 
-    public func svg() -> String {
-        let gap = 12.0
-        let rendered = charts.map { $0.svg() }
-        let sizes = rendered.map { svg -> (width: Double, height: Double) in
+    /// Each chart's size in the figure: its own, or scaled to `cellWidth`.
+    private func sizes(of rendered: [String]) -> [(width: Double, height: Double)] {
+        rendered.map { svg -> (width: Double, height: Double) in
             let natural = Figure.size(of: svg)
             guard let cellWidth, natural.width > 0 else { return natural }
             return (cellWidth, natural.height * cellWidth / natural.width)
         }
+    }
+
+    /// Each chart's SVG on its own, declaring its size in the figure (its
+    /// viewBox, and so its drawing, unchanged): the panels a page can lay out
+    /// itself, side by side or one above the other as the width allows.
+    public func panelSVGs() -> [String] {
+        let rendered = charts.map { $0.svg() }
+        return zip(rendered, sizes(of: rendered)).map { svg, size in
+            let natural = Figure.size(of: svg)
+            return svg.replacingFirst("width=\"\(Format.pixel(natural.width))\" height=\"\(Format.pixel(natural.height))\"",
+                                      with: "width=\"\(Format.pixel(size.width))\" height=\"\(Format.pixel(size.height))\"")
+        }
+    }
+
+    public func svg() -> String {
+        let gap = 12.0
+        let rendered = charts.map { $0.svg() }
+        let sizes = sizes(of: rendered)
         let rows = (rendered.count + columns - 1) / columns
         var columnWidths = [Double](repeating: 0, count: columns)
         var rowHeights = [Double](repeating: 0, count: max(1, rows))

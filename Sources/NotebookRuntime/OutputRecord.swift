@@ -13,6 +13,10 @@ public struct OutputRecord: Codable, Equatable, Sendable {
     public var title: String?
     public var caption: String?
     public var svg: String?
+    /// A figure of several charts (`Figure`): each chart's SVG at its size in
+    /// the figure, for the page to lay out so that the panels reflow on a
+    /// narrow screen; `svg` still holds the whole figure as one image.
+    public var panels: [String]?
     public var csv: String?
     /// `show(value, name:)`
     public var name: String?
@@ -25,13 +29,14 @@ public struct OutputRecord: Codable, Equatable, Sendable {
 
     public init(
         kind: Kind, title: String? = nil, caption: String? = nil, svg: String? = nil,
-        csv: String? = nil, name: String? = nil, value: String? = nil,
+        panels: [String]? = nil, csv: String? = nil, name: String? = nil, value: String? = nil,
         header: [String]? = nil, rows: [[String]]? = nil, message: String? = nil
     ) {
         self.kind = kind
         self.title = title
         self.caption = caption
         self.svg = svg
+        self.panels = panels
         self.csv = csv
         self.name = name
         self.value = value

@@ -22,10 +22,13 @@ public struct Table: Sendable {
 }
 
 /// Publishes a chart as a numbered figure. The block's `//| caption:` is used
-/// unless `caption` is given here.
+/// unless `caption` is given here. A `Figure` of several charts also sends
+/// its panels one by one, which the page lays out side by side where there is
+/// room and one above the other where there is not.
 public func show(_ chart: Chart, caption: String? = nil) {
     OutputChannel.shared.send(OutputRecord(
-        kind: .chart, title: chart.title, caption: caption, svg: chart.svg(), csv: chart.csv()))
+        kind: .chart, title: chart.title, caption: caption, svg: chart.svg(),
+        panels: (chart as? Figure)?.panelSVGs(), csv: chart.csv()))
 }
 
 /// Publishes a table.

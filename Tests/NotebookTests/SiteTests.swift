@@ -106,3 +106,63 @@ final class OnlyBuildTests: XCTestCase {
         XCTAssertFalse(broken.errors.contains { "\($0)".contains("fig-squares") })
     }
 }
+
+/// What a reader on a phone or a desktop gets from the page's markup: a
+/// figure of several charts sends its panels one by one and the page lets
+/// them reflow (and use the width beside the text column when the figure is
+/// wider than it); the chapter's own tables scroll in a wrapper like the
+/// blocks' tables; a block's second figure is anchored at its id plus "-2";
+/// search indexes the prose, not the code listings or the charts' drawings.
+final class PageLayoutTests: XCTestCase {
+    func testPanelsTablesAnchorsAndSearchText() throws {
+        let book = try TemporaryBook(fixture: "book")
+        try book.write("intro.md", try book.read("intro.md") + """
+
+            ```swift run
+            //| id: fig-pair
+            //| caption: Two charts side by side, then one alone.
+            let rising = LineChart(title: "Rising", series: [LineSeries(name: "up", y: [1, 2, 3])])
+            let falling = LineChart(title: "Falling", series: [LineSeries(name: "down", y: [3, 2, 1])])
+            show(Figure(title: "Up and down", charts: [rising, falling]))
+            show(falling)
+            let uniqueCodeWord = "zyxwvut"
+            ```
+
+            """)
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        let page = try book.page("intro.html")
+
+        // (A quick build, as the tests' builds are: hence "quick" in the classes.)
+        // The figure: wide (2 × 640 px is more than the 736 px column), its title, two panels.
+        let figure = try XCTUnwrap(page.components(separatedBy: "<figure class=\"chart quick wide\" id=\"fig-pair\">").dropFirst().first)
+            .components(separatedBy: "</figure>")[0]
+        XCTAssertTrue(figure.contains("<p class=\"chart-title\">Up and down</p>"), figure)
+        XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-svg chart-panel\" style=\"max-width: 640px\">").count - 1, 2)
+        XCTAssertFalse(figure.contains("<svg class=\"tn-chart\" x="), "the panels are not nested in one SVG")
+        // The second chart of the block: one chart, not wide, anchored at fig-pair-2.
+        XCTAssertTrue(page.contains("<figure class=\"chart quick\" id=\"fig-pair-2\">"), "second figure's anchor")
+        XCTAssertFalse(page.contains("fig-fig-"))
+
+        // The markdown table scrolls in its wrapper.
+        XCTAssertTrue(page.contains("<div class=\"table-wrap\"><table>\n<thead>"), "the chapter's table is not wrapped")
+
+        // Search: prose in, code and chart text out.
+        let index = try String(contentsOf: book.output.appendingPathComponent("assets/search-index.js"), encoding: .utf8)
+        XCTAssertTrue(index.contains("squares"))
+        XCTAssertFalse(index.contains("zyxwvut"), "code listings are not indexed")
+        XCTAssertFalse(index.contains("Rising"), "the charts' drawings are not indexed")
+    }
+}
+
+final class TableCellTests: XCTestCase {
+    func testNegativeNumbersGetAMinusSignAndNegativeZeroLosesIt() {
+        XCTAssertEqual(BlockRenderer.typesetNumber("-0.25"), "\u{2212}0.25")
+        XCTAssertEqual(BlockRenderer.typesetNumber("-0.0000"), "0.0000")
+        XCTAssertEqual(BlockRenderer.typesetNumber("-1.5e-3"), "\u{2212}1.5e-3")
+        XCTAssertEqual(BlockRenderer.typesetNumber("0.5"), "0.5")
+        XCTAssertEqual(BlockRenderer.typesetNumber("-inf"), "-inf", "not a finite number: left as printed")
+        XCTAssertEqual(BlockRenderer.typesetNumber("-1 (diverged)"), "-1 (diverged)", "not a number: left as printed")
+        XCTAssertEqual(BlockRenderer.typesetNumber("SGD-momentum"), "SGD-momentum")
+    }
+}

@@ -65,18 +65,37 @@ struct BlockRenderer {
                 counter.figures += 1
                 chartIndex += 1
                 let label = "Figure \(chapterNumber).\(counter.figures)"
-                let anchor = chartIndex == 1 && block.id.hasPrefix("fig-") ? block.id : "fig-\(block.id)-\(chartIndex)"
+                // The block's id names its first figure; later ones add their number.
+                let prefix = block.id.hasPrefix("fig-") ? block.id : "fig-\(block.id)"
+                let anchor = chartIndex == 1 && block.id.hasPrefix("fig-") ? block.id : "\(prefix)-\(chartIndex)"
                 if counter.references[anchor] == nil {
                     counter.references[anchor] = FigureReference(label: label, anchor: anchor, page: page)
                 }
                 let csvPath = "\(dataFolder)/\(block.id)-\(chartIndex).csv"
                 counter.files.append((csvPath, record.csv ?? ""))
                 let caption = record.caption ?? block.options.caption ?? record.title ?? ""
-                html += "<figure class=\"chart\(quick ? " quick" : "")\" id=\"\(HTMLText.escape(anchor))\">\n"
+                let panels = record.panels ?? []
+                // A figure wider than the text column may use the width beside it.
+                let wide = !panels.isEmpty && Self.declaredWidth(of: record.svg ?? "") > Self.textColumnPixels
+                html += "<figure class=\"chart\(quick ? " quick" : "")\(wide ? " wide" : "")\" id=\"\(HTMLText.escape(anchor))\">\n"
                 if result.scale == "quick" {
                     html += "<p class=\"quick-badge\">Quick run: fewer epochs than the real experiment</p>\n"
                 }
-                html += "<div class=\"chart-svg\">\(HTMLText.inlineSVG(record.svg ?? ""))</div>\n"
+                if panels.isEmpty {
+                    html += "<div class=\"chart-svg\">\(HTMLText.inlineSVG(record.svg ?? ""))</div>\n"
+                } else {
+                    // Each panel at most its own width, side by side where they fit.
+                    if let title = record.title, !title.isEmpty {
+                        html += "<p class=\"chart-title\">\(HTMLText.escape(title))</p>\n"
+                    }
+                    html += "<div class=\"chart-panels\">"
+                    for panel in panels {
+                        let width = Self.declaredWidth(of: panel)
+                        let style = width > 0 ? " style=\"max-width: \(Int(width.rounded(.up)))px\"" : ""
+                        html += "<div class=\"chart-svg chart-panel\"\(style)>\(HTMLText.inlineSVG(panel))</div>"
+                    }
+                    html += "</div>\n"
+                }
                 html += "<figcaption><span class=\"figure-label\">\(label)</span> \(HTMLText.escape(caption))</figcaption>\n"
                 html += "<p class=\"provenance\">\(provenance(result)) · <a href=\"\(rootPrefix)\(csvPath)\" download>data (CSV)</a></p>\n"
                 html += "</figure>\n"
@@ -85,7 +104,7 @@ struct BlockRenderer {
                 if let caption = record.caption { html += "<caption>\(HTMLText.escape(caption))</caption>" }
                 html += "<thead><tr>" + (record.header ?? []).map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
                 for row in record.rows ?? [] {
-                    html += "<tr>" + row.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>"
+                    html += "<tr>" + row.map { "<td>\(HTMLText.escape(Self.typesetNumber($0)))</td>" }.joined() + "</tr>"
                 }
                 html += "</tbody></table></div>\n"
             case .value:
@@ -98,6 +117,25 @@ struct BlockRenderer {
             html += "<p class=\"block-notice\">\(HTMLText.escape(notice))</p>\n"
         }
         return html
+    }
+
+    /// A table cell as the prose writes numbers: a negative number with a
+    /// minus sign (U+2212) instead of a hyphen, and a value that rounded to
+    /// zero without its sign ("-0.0000" is 0.0000). Other cells are unchanged.
+    static func typesetNumber(_ cell: String) -> String {
+        let trimmed = cell.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("-"), let value = Double(trimmed), value.isFinite else { return cell }
+        return value == 0 ? String(trimmed.dropFirst()) : "\u{2212}" + trimmed.dropFirst()
+    }
+
+    /// The text column's width in CSS pixels (SiteStyle's --content-width, 46rem).
+    static let textColumnPixels = 736.0
+
+    /// The width an SVG's root element declares, 0 if none.
+    static func declaredWidth(of svg: String) -> Double {
+        guard let root = svg.range(of: "<svg"),
+              let attribute = svg[root.upperBound...].range(of: " width=\"") else { return 0 }
+        return Double(svg[attribute.upperBound...].prefix { $0 != "\"" }) ?? 0
     }
 
     /// Backend and device, seed, time taken, quick or full.

@@ -45,6 +45,14 @@ struct ChapterDocument {
         return (result, title)
     }
 
+    /// Puts each of the chapter's own (markdown) tables in the scrolling
+    /// wrapper that the blocks' tables have, so that a wide table scrolls by
+    /// itself on a narrow screen instead of widening the page.
+    static func wrapTables(_ html: String) -> String {
+        html.replacingOccurrences(of: "<table>", with: "<div class=\"table-wrap\"><table>")
+            .replacingOccurrences(of: "</table>", with: "</table></div>")
+    }
+
     /// Replaces math placeholders by the TeX source (for titles and search).
     static func withMath(_ text: String, math: [MathSpan]) -> String {
         replacePlaceholders(text) { index in index < math.count ? math[index].tex : "" }

@@ -15,8 +15,12 @@ struct SearchPage: Codable {
 }
 
 enum SearchIndex {
-    /// Splits a page body at headings that carry ids.
+    /// Splits a page body at headings that carry ids. The text of a section
+    /// is its prose: code listings, block output and the charts' drawings
+    /// are left out, so that results show sentences, not source.
     static func sections(of html: String, title: String) -> [SearchSection] {
+        let html = html.replacingOccurrences(of: "<pre[\\s\\S]*?</pre>|<svg[\\s\\S]*?</svg>", with: " ",
+                                             options: [.regularExpression, .caseInsensitive])
         let pattern = try! NSRegularExpression(pattern: "<h[1-3] id=\"([^\"]*)\">([\\s\\S]*?)</h[1-3]>")
         let text = html as NSString
         var sections: [SearchSection] = []

@@ -153,7 +153,8 @@ public enum SiteBuilder {
         for index in chapters.indices {
             var chapter = chapters[index]
             let rendered = Markdown.render(chapter.scanned.markdown)
-            let (anchored, title) = ChapterDocument.anchorHeadings(rendered.html, math: chapter.scanned.math)
+            let (anchored, title) = ChapterDocument.anchorHeadings(ChapterDocument.wrapTables(rendered.html),
+                                                                   math: chapter.scanned.math)
             chapter.title = title ?? chapter.entry.label
             let root = String(repeating: "../", count: chapter.url.split(separator: "/").count - 1)
             let renderer = BlockRenderer(

@@ -90,7 +90,10 @@ enum SiteStyle {
     p, ul, ol { margin: 0 0 1.1rem; }
     li + li { margin-top: .25rem; }
     code, pre { font-family: "JetBrains Mono", "Fira Code", "DejaVu Sans Mono", ui-monospace, monospace; font-size: .86em; }
-    :not(pre) > code { background: var(--bg-code); border: 1px solid var(--border); border-radius: 4px; padding: .08em .3em; }
+    :not(pre) > code {
+      background: var(--bg-code); border: 1px solid var(--border); border-radius: 4px; padding: .08em .3em;
+      overflow-wrap: anywhere;  /* a long identifier breaks rather than widening the page */
+    }
     pre {
       background: var(--bg-code); border: 1px solid var(--border); border-radius: 8px; padding: .9rem 1rem;
       overflow-x: auto; line-height: 1.5; margin: 0 0 1.1rem;
@@ -114,13 +117,22 @@ enum SiteStyle {
     .output-value { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .92rem; }
     .value-name { color: var(--fg-soft); }
     .table-wrap { overflow-x: auto; margin: 0 0 1.2rem; }
-    article > table { margin: 0 0 1.3rem; display: block; overflow-x: auto; }
     table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabular-nums; }
     th, td { border-bottom: 1px solid var(--border); padding: .4rem .8rem; text-align: left; }
     th { border-bottom-width: 2px; font-family: system-ui, sans-serif; font-size: .85rem; }
     caption { caption-side: bottom; color: var(--fg-soft); font-size: .85rem; padding-top: .4rem; }
     figure.chart { margin: 1.5rem 0; padding: 1rem; border: 1px solid var(--border); border-radius: 10px; background: var(--bg); }
     .chart-svg svg { display: block; width: 100%; height: auto; color: var(--tn-chart-fg); }
+    /* A figure of several charts: its panels side by side where they fit, one
+       above the other where they do not, each at most its own width. One wider
+       than the text column may use the page's width beside the column. */
+    .chart-title { margin: 0 0 .6rem; font: 600 .95rem/1.4 system-ui, sans-serif; }
+    .chart-panels { display: flex; flex-wrap: wrap; gap: .75rem; justify-content: center; }
+    .chart-panel { flex: 1 1 22rem; min-width: 0; }
+    figure.chart.wide {
+      --figure-width: max(100%, min(76rem, calc(100vw - var(--sidebar-width) - 5rem)));
+      width: var(--figure-width); margin-left: calc((100% - var(--figure-width)) / 2); margin-right: calc((100% - var(--figure-width)) / 2);
+    }
     figcaption { margin-top: .6rem; font-size: .95rem; }
     .figure-label { font-weight: 700; margin-right: .3rem; }
     .provenance { margin: .35rem 0 0; font: 12.5px/1.4 system-ui, sans-serif; color: var(--fg-soft); }
@@ -153,8 +165,9 @@ enum SiteStyle {
     .menu-toggle { display: none; }
     @media (max-width: 900px) {
       .menu-toggle { display: inline-block; }
-      .sidebar { position: fixed; left: 0; top: 3.25rem; z-index: 4; transform: translateX(-100%); transition: transform .2s; box-shadow: 4px 0 24px rgba(0,0,0,.15); }
-      body.sidebar-open .sidebar { transform: none; }
+      .sidebar { position: fixed; left: 0; top: 3.25rem; z-index: 4; transform: translateX(-100%); transition: transform .2s; }
+      body.sidebar-open .sidebar { transform: none; box-shadow: 4px 0 24px rgba(0,0,0,.15); }
+      figure.chart.wide { --figure-width: 100%; }
       .content { padding: 1.5rem 1.1rem 3rem; }
       h1 { font-size: 1.7rem; }
       .book-title { overflow: hidden; text-overflow: ellipsis; max-width: 40vw; }
