@@ -45,13 +45,17 @@ public struct ContourChart: Chart, Sendable {
     public var minimum: (x: Double, y: Double)?
     /// Smooth colour under the lines; off gives plain contour lines.
     public var showsShading: Bool
+    /// The colour bar's title: what the colours measure, such as
+    /// "loss(α, β)". Nil keeps "f(x, y)". On a log scale that measures the
+    /// height above the minimum, " − min" is added ("f − min" by default).
+    public var valueLabel: String?
     public var width: Double
     public var height: Double
 
     public init(
         title: String, grid: ValueGrid, levels: ContourLevels = .automatic, trajectories: [ContourPath] = [],
         xLabel: String = "x", yLabel: String = "y", minimum: (x: Double, y: Double)? = nil,
-        showsShading: Bool = true, width: Double = 600, height: Double = 500
+        showsShading: Bool = true, valueLabel: String? = nil, width: Double = 600, height: Double = 500
     ) {
         self.title = title
         self.grid = grid
@@ -61,6 +65,7 @@ public struct ContourChart: Chart, Sendable {
         self.yLabel = yLabel
         self.minimum = minimum
         self.showsShading = showsShading
+        self.valueLabel = valueLabel
         self.width = width
         self.height = height
     }
@@ -271,7 +276,8 @@ public struct ContourChart: Chart, Sendable {
             barScale.rangeStart = area.bottom
             barScale.rangeEnd = barTop
             // Below the log floor the offset is invisible; call it f.
-            let label = scale.logarithmic && abs(scale.low) >= scale.floor ? "f − min" : "f(x, y)"
+            let offset = scale.logarithmic && abs(scale.low) >= scale.floor
+            let label = valueLabel.map { offset ? $0 + " − min" : $0 } ?? (offset ? "f − min" : "f(x, y)")
             document.add(contentsOf: ColorMap.viridis.colorBar(x: area.right + 18, top: barTop, bottom: area.bottom, scale: barScale,
                                                                gradientID: document.id("scale"), label: label))
         }

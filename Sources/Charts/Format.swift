@@ -11,10 +11,11 @@ enum Format {
         fixed(value, decimals: 2)
     }
 
-    /// `value` rounded to `decimals` places, without trailing zeros or "-0".
+    /// `value` rounded to `decimals` places, without "-0" and, unless
+    /// `keepsTrailingZeros`, without trailing zeros.
     /// Done with integer arithmetic rather than `String(format:)`, which
     /// depends on the C library and locale.
-    static func fixed(_ value: Double, decimals: Int) -> String {
+    static func fixed(_ value: Double, decimals: Int, keepsTrailingZeros: Bool = false) -> String {
         guard value.isFinite else { return "0" }
         let places = max(0, min(decimals, 12))
         var scale: Double = 1
@@ -24,7 +25,9 @@ enum Format {
         // shortest round-trip description, which is also locale-free.
         guard scaled < 9.0e15 else { return shortest(value) }
         let integer = UInt64(scaled)
-        if integer == 0 { return "0" }
+        if integer == 0 {
+            return keepsTrailingZeros && places > 0 ? "0." + String(repeating: "0", count: places) : "0"
+        }
         var digits = String(integer)
         if places > 0 {
             if digits.count <= places {
@@ -32,7 +35,7 @@ enum Format {
             }
             let split = digits.index(digits.endIndex, offsetBy: -places)
             var fraction = String(digits[split...])
-            while fraction.hasSuffix("0") { fraction.removeLast() }
+            while !keepsTrailingZeros, fraction.hasSuffix("0") { fraction.removeLast() }
             digits = String(digits[..<split]) + (fraction.isEmpty ? "" : "." + fraction)
         }
         return (value < 0 ? "-" : "") + digits
@@ -47,47 +50,79 @@ enum Format {
         return "\(value)"
     }
 
-    /// A value for people to read (legend final values, bar labels, cell
-    /// labels): four significant digits, scientific only when very large or
-    /// very small, as in "Training Loss: 0.2011".
+    /// A value for people to read (bar labels, cell labels, descriptions):
+    /// four significant digits, trailing zeros dropped, and a power of ten
+    /// only when very large or very small, as in "0.2011" or "1.5·10⁻⁷".
     static func readable(_ value: Double, significantDigits: Int = 4) -> String {
+        rounded(value, significantDigits: significantDigits, keepsTrailingZeros: false)
+    }
+
+    /// `value` to exactly `digits` significant digits, trailing zeros kept,
+    /// so values side by side (legend final values) show the same precision:
+    /// "0.160" next to "0.176", "0.0827" next to "0.0862".
+    static func significant(_ value: Double, digits: Int = 3) -> String {
+        rounded(value, significantDigits: digits, keepsTrailingZeros: true)
+    }
+
+    private static func rounded(_ value: Double, significantDigits: Int, keepsTrailingZeros: Bool) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "∞" : "−∞" }
         if value == 0 { return "0" }
-        let magnitude = Int(floor(log10(abs(value))))
+        let digits = max(1, significantDigits)
+        var magnitude = Int(floor(log10(abs(value))))
+        // Rounding can carry into the next power of ten (0.09996 -> 0.1000).
+        if abs((value / pow(10, Double(magnitude - digits + 1))).rounded()) >= pow(10, Double(digits)) { magnitude += 1 }
         if magnitude >= 6 || magnitude <= -5 {
-            return scientific(value, significantDigits: significantDigits)
+            return scientific(value, significantDigits: digits, keepsTrailingZeros: keepsTrailingZeros)
         }
-        let decimals = max(0, significantDigits - 1 - magnitude)
-        return minus(fixed(value, decimals: decimals))
+        let decimals = max(0, digits - 1 - magnitude)
+        return minus(fixed(value, decimals: decimals, keepsTrailingZeros: keepsTrailingZeros))
     }
 
-    /// "1.5e-7" style, with the mantissa trimmed.
-    static func scientific(_ value: Double, significantDigits: Int = 3) -> String {
+    /// "1.5·10⁻⁷" style (never "1.5e-7"), with the mantissa trimmed unless
+    /// `keepsTrailingZeros`; a mantissa of exactly 1 is left out ("10⁻⁷").
+    static func scientific(_ value: Double, significantDigits: Int = 3, keepsTrailingZeros: Bool = false) -> String {
         guard value.isFinite, value != 0 else { return readable(value) }
         var exponent = Int(floor(log10(abs(value))))
         var mantissa = value / pow(10, Double(exponent))
         // Rounding can carry the mantissa to 10 (9.9996 -> 10.00).
         let rounded = Double(fixed(mantissa, decimals: significantDigits - 1)) ?? mantissa
         if abs(rounded) >= 10 { mantissa = rounded / 10; exponent += 1 } else { mantissa = rounded }
-        return minus(fixed(mantissa, decimals: significantDigits - 1)) + "e" + (exponent < 0 ? "−" : "") + String(abs(exponent))
+        let text = fixed(mantissa, decimals: significantDigits - 1, keepsTrailingZeros: keepsTrailingZeros)
+        switch text {
+        case "1": return powerOfTen(exponent)
+        case "-1": return "−" + powerOfTen(exponent)
+        default: return minus(text) + "·" + powerOfTen(exponent)
+        }
     }
 
-    /// A tick label on an axis whose ticks are `step` apart: just enough
-    /// decimals to tell neighbouring ticks apart.
+    /// Labels for the ticks of a linear axis `step` apart, in one style for
+    /// the whole axis: plain numbers with just enough decimals to tell
+    /// neighbours apart, or, when the axis reaches a million or stays below
+    /// 10⁻⁴, multiples of one shared power of ten ("0.5·10⁶", "1·10⁶").
+    static func linearTicks(_ values: [Double], step: Double) -> [String] {
+        let largest = values.map(abs).max() ?? 0
+        guard largest >= 1e6 || (largest > 0 && largest < 1e-4) else {
+            return values.map { tick($0, step: step) }
+        }
+        let exponent = Int(floor(log10(largest)))
+        let power = pow(10, Double(exponent))
+        let decimals = step > 0 ? max(0, -Int(floor(log10(step / power) + 1e-9))) : 2
+        return values.map { value in
+            value == 0 ? "0" : minus(fixed(value / power, decimals: decimals)) + "·" + powerOfTen(exponent)
+        }
+    }
+
+    /// One plain tick label on an axis whose ticks are `step` apart: just
+    /// enough decimals to tell neighbouring ticks apart.
     static func tick(_ value: Double, step: Double) -> String {
         if value == 0 { return "0" }
-        let magnitude = abs(value)
-        if magnitude >= 1e6 || magnitude < 1e-4 { return scientific(value, significantDigits: 2) }
         let decimals = step > 0 ? max(0, -Int(floor(log10(step) + 1e-9))) : 2
         return minus(fixed(value, decimals: decimals))
     }
 
-    /// A power of ten for a log axis: plain digits near 1, "10⁻⁵" beyond.
+    /// A power of ten in superscript digits: "10⁻⁵", "10⁰", "10⁸".
     static func powerOfTen(_ exponent: Int) -> String {
-        if (-3...4).contains(exponent) {
-            return fixed(pow(10, Double(exponent)), decimals: 3)
-        }
         let superscripts: [Character: Character] = [
             "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴",
             "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻",

@@ -11,18 +11,23 @@ public struct LineSeries: Sendable {
     public var dash: DashStyle
     /// Any CSS colour; nil takes the next Okabe–Ito colour.
     public var color: String?
+    /// What the legend says after the name, as "name: note", in place of
+    /// the final value or the reason nothing is drawn; for example why a
+    /// run has no points ("diverged at step 2, nothing to draw").
+    public var note: String?
 
-    public init(name: String, x: [Double], y: [Double], dash: DashStyle = .solid, color: String? = nil) {
+    public init(name: String, x: [Double], y: [Double], dash: DashStyle = .solid, color: String? = nil, note: String? = nil) {
         self.name = name
         self.x = x
         self.y = y
         self.dash = dash
         self.color = color
+        self.note = note
     }
 
     /// A series over 1, 2, 3, … (epochs, steps).
-    public init(name: String, y: [Double], dash: DashStyle = .solid, color: String? = nil) {
-        self.init(name: name, x: y.indices.map { Double($0 + 1) }, y: y, dash: dash, color: color)
+    public init(name: String, y: [Double], dash: DashStyle = .solid, color: String? = nil, note: String? = nil) {
+        self.init(name: name, x: y.indices.map { Double($0 + 1) }, y: y, dash: dash, color: color, note: note)
     }
 }
 
@@ -49,7 +54,8 @@ public struct LineChart: Chart, Sendable {
     public var xScale: AxisScale
     public var yScale: AxisScale
     public var events: [ChartEvent]
-    /// Legend entries read "Training Loss: 0.2011".
+    /// Legend entries read "Training Loss: 0.201" (three significant
+    /// digits, trailing zeros kept, so neighbouring entries line up).
     public var legendShowsFinalValue: Bool
     public var showsGrid: Bool
     public var width: Double
@@ -118,16 +124,28 @@ public struct LineChart: Chart, Sendable {
     }
 
     private func legendText(_ prepared: Prepared) -> String {
-        let hasData = !prepared.runs.isEmpty
-        if !hasData { return prepared.series.name + " (no data)" }
+        let name = prepared.series.name
+        if let note = prepared.series.note { return name + ": " + note }
+        if prepared.runs.isEmpty {
+            // Say why nothing is drawn, in the fewest words.
+            if prepared.nonPositiveCount > 0 { return name + " (no values > 0)" }
+            if prepared.nonFiniteCount > 0 { return name + " (no finite values)" }
+            return name + " (no values)"
+        }
         // A series that ends on NaN or ∞ has no final value worth quoting.
         if legendShowsFinalValue, let last = prepared.series.y.last, !last.isFinite {
-            return prepared.series.name + ": not finite"
+            return name + ": not finite"
         }
         if legendShowsFinalValue, let value = prepared.finalValue {
-            return prepared.series.name + ": " + Format.readable(value)
+            return name + ": " + Format.significant(value, digits: 3)
         }
-        return prepared.series.name
+        return name
+    }
+
+    /// Where an event's label is drawn: its anchor point and text anchor.
+    private func eventLabelPlacement(_ event: ChartEvent, x: Double, area: PlotArea) -> (x: Double, y: Double, anchor: String) {
+        let nearRight = x > area.right - Format.textWidth(event.label, fontSize: Theme.noteSize) - 8
+        return (nearRight ? x - 4 : x + 4, area.bottom - 6, nearRight ? "end" : "start")
     }
 
     public func svg() -> String {
@@ -156,12 +174,20 @@ public struct LineChart: Chart, Sendable {
         map(area)
         if showsLegend {
             let pixels = prepared.flatMap { $0.runs.flatMap { run in densified(run, x: xAxis, y: yAxis) } }
+            // Event labels are text: a corner that would hide one is out.
+            let labelBoxes = events.compactMap { event -> (left: Double, top: Double, right: Double, bottom: Double)? in
+                guard let x = xAxis.position(event.x) else { return nil }
+                let place = eventLabelPlacement(event, x: x, area: area)
+                let textWidth = Format.textWidth(event.label, fontSize: Theme.noteSize)
+                let left = place.anchor == "end" ? place.x - textWidth : place.x
+                return (left, place.y - Theme.noteSize, left + textWidth, place.y + 3)
+            }
             var best: (origin: (x: Double, y: Double), covered: Int)?
             for candidate in Legend.cornerCandidates(area: area, width: legend.boxWidth, height: legend.boxHeight) {
-                let covered = pixels.filter {
-                    $0.x >= candidate.x - 4 && $0.x <= candidate.x + legend.boxWidth + 4
-                        && $0.y >= candidate.y - 4 && $0.y <= candidate.y + legend.boxHeight + 4
-                }.count
+                let left = candidate.x - 4, right = candidate.x + legend.boxWidth + 4
+                let top = candidate.y - 4, bottom = candidate.y + legend.boxHeight + 4
+                var covered = pixels.filter { $0.x >= left && $0.x <= right && $0.y >= top && $0.y <= bottom }.count
+                covered += 1000 * labelBoxes.filter { $0.left < right && $0.right > left && $0.top < bottom && $0.bottom > top }.count
                 if best == nil || covered < best!.covered { best = (candidate, covered) }
             }
             let fits = legend.boxWidth < area.width * 0.6 && legend.boxHeight < area.height * 0.6
@@ -192,9 +218,8 @@ public struct LineChart: Chart, Sendable {
                 ("d", "M\(Format.pixel(x)),\(Format.pixel(area.top))V\(Format.pixel(area.bottom))"),
                 ("stroke", "currentColor"), ("stroke-opacity", "0.55"), ("stroke-dasharray", "4 3"), ("fill", "none"),
             ]))
-            let nearRight = x > area.right - Format.textWidth(event.label, fontSize: Theme.noteSize) - 8
-            document.add(textElement(event.label, x: nearRight ? x - 4 : x + 4, y: area.bottom - 6,
-                                     anchor: nearRight ? "end" : "start", className: "tn-note tn-halo"))
+            let place = eventLabelPlacement(event, x: x, area: area)
+            document.add(textElement(event.label, x: place.x, y: place.y, anchor: place.anchor, className: "tn-note tn-halo"))
         }
 
         var dataLines: [String] = []

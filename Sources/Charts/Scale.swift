@@ -115,7 +115,7 @@ struct Scale {
 
     static func linearTicks(lower: Double, upper: Double, step: Double) -> [Tick] {
         guard step > 0, upper > lower else { return [] }
-        var ticks: [Tick] = []
+        var values: [Double] = []
         let first = (lower / step - 1e-9).rounded(.up)
         let last = (upper / step + 1e-9).rounded(.down)
         guard last - first < 1000 else { return [] }
@@ -124,10 +124,11 @@ struct Scale {
             // Multiply rather than accumulate, so 0.1 + 0.2 drift never shows.
             var value = index * step
             if abs(value) < step * 1e-9 { value = 0 }
-            ticks.append(Tick(value: value, label: Format.tick(value, step: step)))
+            values.append(value)
             index += 1
         }
-        return ticks
+        // Labelled together, so the whole axis shares one style.
+        return zip(values, Format.linearTicks(values, step: step)).map { Tick(value: $0, label: $1) }
     }
 
     static func logTicks(lowExponent: Int, highExponent: Int) -> [Tick] {
@@ -136,18 +137,23 @@ struct Scale {
         // Label every decade while they fit; past ten decades label every
         // other (or every third...) one so labels never crowd.
         let labelEvery = max(1, Int((Double(decades) / 8).rounded(.up)))
+        // One style per axis: plain numbers when the whole axis lies within
+        // 0.001…10000 (a batch-size axis reads 1, 10, …, 10000), powers of
+        // ten for every label otherwise, never a mix such as "10000" next to "10⁵".
+        let plain = lowExponent >= -3 && highExponent <= 4
         var ticks: [Tick] = []
         for exponent in lowExponent...highExponent {
             let decade = pow(10, Double(exponent))
             let labelled = (exponent - lowExponent) % labelEvery == 0
-            ticks.append(Tick(value: decade, label: labelled ? Format.powerOfTen(exponent) : ""))
+            let label = plain ? Format.fixed(decade, decimals: 3) : Format.powerOfTen(exponent)
+            ticks.append(Tick(value: decade, label: labelled ? label : ""))
             guard exponent < highExponent, decades <= 6 else { continue }
             for multiple in 2...9 {
                 let value = Double(multiple) * decade
                 // Short ranges get 2 and 5 labelled; longer ones only marks.
-                let label = decades <= 2 && (multiple == 2 || multiple == 5)
-                    ? Format.tick(value, step: decade) : ""
-                ticks.append(Tick(value: value, label: label))
+                let labelled = decades <= 2 && (multiple == 2 || multiple == 5)
+                let label = plain ? Format.tick(value, step: decade) : "\(multiple)·" + Format.powerOfTen(exponent)
+                ticks.append(Tick(value: value, label: labelled ? label : ""))
             }
         }
         return ticks

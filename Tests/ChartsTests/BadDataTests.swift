@@ -33,9 +33,20 @@ final class BadDataTests: XCTestCase {
 
     func testEmptySeriesAndEmptyChart() {
         let chart = LineChart(title: "Empty", series: [LineSeries(name: "a", y: []), LineSeries(name: "b", y: [1, 2])])
-        XCTAssertTrue(check(chart).texts.contains("a (no data)"))
+        XCTAssertTrue(check(chart).texts.contains("a (no values)"))
         let nothing = check(LineChart(title: "Nothing", series: []))
         XCTAssertTrue(nothing.texts.contains("No data to show"))
+    }
+
+    func testLegendSaysWhyASeriesHasNothingToDraw() {
+        let chart = LineChart(title: "Nothing drawable", series: [
+            LineSeries(name: "blew up", y: [.nan, .infinity]),
+            LineSeries(name: "negative", y: [0, -1]),
+            LineSeries(name: "fine", y: [1, 2]),
+        ], yScale: .log)
+        let texts = check(chart).texts
+        XCTAssertTrue(texts.contains("blew up (no finite values)"), "\(texts)")
+        XCTAssertTrue(texts.contains("negative (no values > 0)"), "\(texts)")
     }
 
     func testSinglePointIsDrawnAsADot() {

@@ -29,8 +29,9 @@ final class StructureTests: XCTestCase {
     func testLineChartShowsTicksLegendTitleAndDescription() {
         let svg = SVGInspection.parse(lossChart().svg())
         let texts = svg.texts
-        XCTAssertTrue(texts.contains("Training Loss: 0.2011"), "\(texts)")
-        XCTAssertTrue(texts.contains("Validation Loss: 0.31"))
+        // Legend values share three significant digits, trailing zeros kept.
+        XCTAssertTrue(texts.contains("Training Loss: 0.201"), "\(texts)")
+        XCTAssertTrue(texts.contains("Validation Loss: 0.310"), "\(texts)")
         for label in ["0.5", "1", "1.5", "2", "2.5"] { XCTAssertTrue(texts.contains(label), "y tick \(label) in \(texts)") }
         XCTAssertTrue(texts.contains("Epoch"))
         XCTAssertEqual(svg.title, "Loss")
@@ -42,6 +43,63 @@ final class StructureTests: XCTestCase {
         let chart = LineChart(title: "Log", series: [LineSeries(name: "loss", y: [100, 10, 1, 0.05])], yScale: .log)
         let texts = SVGInspection.parse(chart.svg()).texts
         for label in ["0.01", "0.1", "1", "10", "100"] { XCTAssertTrue(texts.contains(label), label) }
+    }
+
+    func testLegendValuesKeepTheSameSignificantDigits() {
+        let chart = LineChart(title: "Batch sizes", series: [
+            LineSeries(name: "batch 32", y: [0.5, 0.16]),
+            LineSeries(name: "batch 64", y: [0.5, 0.1764]),
+            LineSeries(name: "Nesterov", y: [0.5, 0.0827]),
+            LineSeries(name: "Momentum", y: [0.5, 0.08619]),
+        ], legendShowsFinalValue: true)
+        let texts = SVGInspection.parse(chart.svg()).texts
+        for label in ["batch 32: 0.160", "batch 64: 0.176", "Nesterov: 0.0827", "Momentum: 0.0862"] {
+            XCTAssertTrue(texts.contains(label), "\(label) in \(texts)")
+        }
+    }
+
+    func testLegendAvoidsEventLabels() throws {
+        // Data runs near the top and right edges, so only the bottom-left corner
+        // is free of lines; the event's label sits exactly there.
+        let chart = LineChart(title: "Crowded", series: [
+            LineSeries(name: "flat along the top", x: [0, 10], y: [9.5, 9.5]),
+            LineSeries(name: "down the right side", x: [9.5, 9.5], y: [10, 0]),
+        ], events: [ChartEvent(x: 0.5, label: "diverged")])
+        let svg = SVGInspection.parse(chart.svg())
+        let label = try XCTUnwrap(svg.all("text").first { $0.text == "diverged" })
+        let labelX = Double(label.attributes["x"]!)!, labelY = Double(label.attributes["y"]!)!
+        let labelRight = labelX + Format.textWidth("diverged", fontSize: Theme.noteSize)
+        let legendBoxes = svg.all("rect").filter { $0.attributes["class"] == "tn-halo-fill" && $0.ancestors.last == "g" }
+        XCTAssertTrue(svg.texts.contains("flat along the top"))
+        for box in legendBoxes {
+            let x = Double(box.attributes["x"]!)!, y = Double(box.attributes["y"]!)!
+            let width = Double(box.attributes["width"]!)!, height = Double(box.attributes["height"]!)!
+            let overlaps = x < labelRight && x + width > labelX && y < labelY + 3 && y + height > labelY - Theme.noteSize
+            XCTAssertFalse(overlaps, "legend box (\(x), \(y), \(width)×\(height)) covers the event label at (\(labelX), \(labelY))")
+        }
+    }
+
+    func testASeriesNoteReplacesTheLegendSuffix() {
+        let chart = LineChart(title: "Rates", series: [
+            LineSeries(name: "η = 0.1", y: [2, 1, 0.5]),
+            LineSeries(name: "η = 100", x: [], y: [], note: "diverged at step 2, nothing to draw"),
+        ], legendShowsFinalValue: true)
+        let texts = SVGInspection.parse(chart.svg()).texts
+        XCTAssertTrue(texts.contains("η = 100: diverged at step 2, nothing to draw"), "\(texts)")
+        XCTAssertTrue(texts.contains("η = 0.1: 0.500"), "\(texts)")
+    }
+
+    func testContourColourBarTakesAValueLabel() {
+        let plane = ValueGrid(x: 0...1, y: 0...1, resolution: 11) { x, y in x + y }
+        XCTAssertTrue(SVGInspection.parse(ContourChart(title: "Default", grid: plane).svg()).texts.contains("f(x, y)"))
+        let labelled = ContourChart(title: "Landscape", grid: plane, xLabel: "α", yLabel: "β", valueLabel: "loss(α, β)")
+        let texts = SVGInspection.parse(labelled.svg()).texts
+        XCTAssertTrue(texts.contains("loss(α, β)"), "\(texts)")
+        XCTAssertFalse(texts.contains("f(x, y)"))
+        // A log colour scale measuring the height above a clear minimum says so.
+        let bowl = ValueGrid(x: -1...1, y: -1...1, resolution: 21) { x, y in 1 + x * x + y * y }
+        let offset = ContourChart(title: "Bowl", grid: bowl, levels: .logarithmic(count: 5), valueLabel: "loss")
+        XCTAssertTrue(SVGInspection.parse(offset.svg()).texts.contains("loss − min"))
     }
 
     func testEventsDrawARuleLabelAndRingOnTheSeries() {
@@ -59,6 +117,7 @@ final class StructureTests: XCTestCase {
         let svg = SVGInspection.parse(chart.svg())
         // Bars carry a <title> tooltip; legend swatches do not.
         XCTAssertEqual(svg.all("title").filter { $0.ancestors.last == "rect" }.count, 6)
+        // The axis stays within 10⁴, so all its decades are plain numbers.
         for label in ["1400 s", "0.5 s", "A", "B", "C", "1 core", "8 cores", "1000"] {
             XCTAssertTrue(svg.texts.contains(label), "\(label) in \(svg.texts)")
         }
