@@ -139,6 +139,7 @@ final class PageLayoutTests: XCTestCase {
             .components(separatedBy: "</figure>")[0]
         XCTAssertTrue(figure.contains("<p class=\"chart-title\">Up and down</p>"), figure)
         XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-svg chart-panel\" style=\"max-width: 640px\">").count - 1, 2)
+        XCTAssertTrue(figure.contains("<div class=\"chart-panels\" style=\"--panel-min: min(22rem, 640px)\">"), figure)
         XCTAssertFalse(figure.contains("<svg class=\"tn-chart\" x="), "the panels are not nested in one SVG")
         // The second chart of the block: one chart, not wide, anchored at fig-pair-2.
         XCTAssertTrue(page.contains("<figure class=\"chart quick\" id=\"fig-pair-2\">"), "second figure's anchor")

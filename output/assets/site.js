@@ -25,7 +25,8 @@
   if (window.hljs) {
     // highlightElement is highlight.js 11; Debian's 10.x calls it highlightBlock.
     var highlight = (window.hljs.highlightElement || window.hljs.highlightBlock).bind(window.hljs);
-    document.querySelectorAll("pre code.language-swift").forEach(function (block) { highlight(block); });
+    document.querySelectorAll("pre code.language-swift, pre code.language-sh, pre code.language-bash, pre code.language-shell")
+      .forEach(function (block) { highlight(block); });
   }
   if (window.renderMathInElement) {
     window.renderMathInElement(document.querySelector("article"), {

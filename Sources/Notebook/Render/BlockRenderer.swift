@@ -88,7 +88,11 @@ struct BlockRenderer {
                     if let title = record.title, !title.isEmpty {
                         html += "<p class=\"chart-title\">\(HTMLText.escape(title))</p>\n"
                     }
-                    html += "<div class=\"chart-panels\">"
+                    // Columns no narrower than the narrowest panel needs, so small
+                    // panels stay side by side.
+                    let narrowest = panels.map(Self.declaredWidth).filter { $0 > 0 }.min()
+                    let columns = narrowest.map { " style=\"--panel-min: min(22rem, \(Int($0.rounded(.up)))px)\"" } ?? ""
+                    html += "<div class=\"chart-panels\"\(columns)>"
                     for panel in panels {
                         let width = Self.declaredWidth(of: panel)
                         let style = width > 0 ? " style=\"max-width: \(Int(width.rounded(.up)))px\"" : ""

@@ -116,7 +116,9 @@ enum SiteStyle {
     .block-error pre { margin: 0; background: transparent; border: 0; padding: 0; white-space: pre-wrap; }
     .output-value { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: .92rem; }
     .value-name { color: var(--fg-soft); }
-    .table-wrap { overflow-x: auto; margin: 0 0 1.2rem; }
+    /* Positioned, like .katex-display, so that the hidden MathML copy of math
+       in a cell stays inside the scrolling box. */
+    .table-wrap { overflow-x: auto; margin: 0 0 1.2rem; position: relative; }
     table { border-collapse: collapse; font-size: .93rem; font-variant-numeric: tabular-nums; }
     th, td { border-bottom: 1px solid var(--border); padding: .4rem .8rem; text-align: left; }
     th { border-bottom-width: 2px; font-family: system-ui, sans-serif; font-size: .85rem; }
@@ -124,11 +126,15 @@ enum SiteStyle {
     figure.chart { margin: 1.5rem 0; padding: 1rem; border: 1px solid var(--border); border-radius: 10px; background: var(--bg); }
     .chart-svg svg { display: block; width: 100%; height: auto; color: var(--tn-chart-fg); }
     /* A figure of several charts: its panels side by side where they fit, one
-       above the other where they do not, each at most its own width. One wider
+       above the other where they do not, all the same width and each at most
+       its own. One wider
        than the text column may use the page's width beside the column. */
     .chart-title { margin: 0 0 .6rem; font: 600 .95rem/1.4 system-ui, sans-serif; }
-    .chart-panels { display: flex; flex-wrap: wrap; gap: .75rem; justify-content: center; }
-    .chart-panel { flex: 1 1 22rem; min-width: 0; }
+    .chart-panels {
+      display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, var(--panel-min, 22rem)), 1fr));
+      gap: .75rem; justify-items: center; align-items: start;
+    }
+    .chart-panel { width: 100%; min-width: 0; }
     figure.chart.wide {
       --figure-width: max(100%, min(76rem, calc(100vw - var(--sidebar-width) - 5rem)));
       width: var(--figure-width); margin-left: calc((100% - var(--figure-width)) / 2); margin-right: calc((100% - var(--figure-width)) / 2);
@@ -141,7 +147,9 @@ enum SiteStyle {
       background: var(--warn-bg); color: var(--warn-fg); font: 600 12px/1.6 system-ui, sans-serif;
     }
     .xref { font-weight: 600; }
-    .katex-display { overflow-x: auto; overflow-y: hidden; padding: .2rem 0; }
+    /* Positioned, so that KaTeX's hidden MathML copy (absolutely placed) stays
+       inside the scrolling box instead of widening the page on a phone. */
+    .katex-display { overflow-x: auto; overflow-y: hidden; padding: .2rem 0; position: relative; }
     .footnotes { font-size: .9rem; color: var(--fg-soft); border-top: 1px solid var(--border); margin-top: 3rem; }
     blockquote { margin: 0 0 1.1rem; padding: .2rem 1rem; border-left: 3px solid var(--border); color: var(--fg-soft); }
     img { max-width: 100%; }
