@@ -132,8 +132,8 @@ struct BlockRenderer {
         return value == 0 ? String(trimmed.dropFirst()) : "\u{2212}" + trimmed.dropFirst()
     }
 
-    /// The text column's width in CSS pixels (SiteStyle's --content-width, 46rem).
-    static let textColumnPixels = 736.0
+    /// The text column's width in CSS pixels (SiteStyle's --content-width).
+    static let textColumnPixels = Double(16 * SiteStyle.contentWidthRem)
 
     /// The width an SVG's root element declares, 0 if none.
     static func declaredWidth(of svg: String) -> Double {
