@@ -35,23 +35,27 @@ public struct Figure: Chart {
         }
     }
 
-    /// Each chart's SVG on its own, declaring its size in the figure (its
-    /// viewBox, and so its drawing, unchanged): the panels a page can lay out
-    /// itself, side by side or one above the other as the width allows.
-    public func panelSVGs() -> [String] {
+    /// The whole figure as one SVG, and each chart's SVG on its own at its
+    /// size in the figure (viewBox, and so drawing, unchanged): the panels a
+    /// page can lay out itself, side by side or one above the other as the
+    /// width allows. Each chart is rendered once for both.
+    public func render() -> (svg: String, panels: [String]) {
         let rendered = charts.map { $0.svg() }
-        return zip(rendered, sizes(of: rendered)).map { svg, size in
+        let sizes = sizes(of: rendered)
+        let panels = zip(rendered, sizes).map { svg, size in
             let natural = Figure.size(of: svg)
             return svg.replacingFirst("width=\"\(Format.pixel(natural.width))\" height=\"\(Format.pixel(natural.height))\"",
                                       with: "width=\"\(Format.pixel(size.width))\" height=\"\(Format.pixel(size.height))\"")
         }
+        return (svg(panels: panels, sizes: sizes), panels)
     }
 
-    public func svg() -> String {
+    public func svg() -> String { render().svg }
+
+    /// The panels placed in a grid in one SVG.
+    private func svg(panels: [String], sizes: [(width: Double, height: Double)]) -> String {
         let gap = 12.0
-        let rendered = charts.map { $0.svg() }
-        let sizes = sizes(of: rendered)
-        let rows = (rendered.count + columns - 1) / columns
+        let rows = (panels.count + columns - 1) / columns
         var columnWidths = [Double](repeating: 0, count: columns)
         var rowHeights = [Double](repeating: 0, count: max(1, rows))
         for (index, size) in sizes.enumerated() {
@@ -59,25 +63,22 @@ public struct Figure: Chart {
             rowHeights[index / columns] = max(rowHeights[index / columns], size.height)
         }
         let top = title.isEmpty ? 0 : 14 + Theme.titleSize + 8
-        let width = max(columnWidths.reduce(0, +) + gap * Double(max(0, min(columns, rendered.count) - 1)), 200)
+        let width = max(columnWidths.reduce(0, +) + gap * Double(max(0, min(columns, panels.count) - 1)), 200)
         let height = top + rowHeights.reduce(0, +) + gap * Double(max(0, rows - 1))
         var document = SVGDocument(width: width, height: height, title: title,
                                    description: "Figure of \(charts.count) charts: " + charts.map(\.title).joined(separator: "; ") + ".",
-                                   identity: rendered.joined())
+                                   identity: panels.joined())
         if !title.isEmpty {
             document.add(textElement(title, x: 14, y: 14 + Theme.titleSize, className: "tn-title"))
         }
-        for (index, svg) in rendered.enumerated() {
+        for (index, panel) in panels.enumerated() {
             let column = index % columns, row = index / columns
             let x = columnWidths[..<column].reduce(0, +) + gap * Double(column)
             let y = top + rowHeights[..<row].reduce(0, +) + gap * Double(row)
-            let natural = Figure.size(of: svg)
             // Nest the chart's own <svg>: it keeps its viewBox, title and
             // description, so it scales and stays accessible on its own.
-            var nested = svg.replacingFirst("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tn-chart\"",
-                                            with: "<svg class=\"tn-chart\" x=\"\(Format.pixel(x))\" y=\"\(Format.pixel(y))\"")
-            nested = nested.replacingFirst("width=\"\(Format.pixel(natural.width))\" height=\"\(Format.pixel(natural.height))\"",
-                                           with: "width=\"\(Format.pixel(sizes[index].width))\" height=\"\(Format.pixel(sizes[index].height))\"")
+            let nested = panel.replacingFirst("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tn-chart\"",
+                                              with: "<svg class=\"tn-chart\" x=\"\(Format.pixel(x))\" y=\"\(Format.pixel(y))\"")
             document.add(nested.trimmingCharacters(in: .newlines))
         }
         return document.render()

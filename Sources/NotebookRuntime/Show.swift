@@ -26,9 +26,9 @@ public struct Table: Sendable {
 /// its panels one by one, which the page lays out side by side where there is
 /// room and one above the other where there is not.
 public func show(_ chart: Chart, caption: String? = nil) {
+    let (svg, panels) = (chart as? Figure)?.render() ?? (chart.svg(), nil)
     OutputChannel.shared.send(OutputRecord(
-        kind: .chart, title: chart.title, caption: caption, svg: chart.svg(),
-        panels: (chart as? Figure)?.panelSVGs(), csv: chart.csv()))
+        kind: .chart, title: chart.title, caption: caption, svg: svg, panels: panels, csv: chart.csv()))
 }
 
 /// Publishes a table.

@@ -203,6 +203,23 @@ final class StructureTests: XCTestCase {
         XCTAssertEqual(figure.csv().components(separatedBy: "# Head").count, 5)
     }
 
+    func testFigurePanelsAreTheChartsAtTheirSizeInTheFigure() {
+        let cells = (0..<3).map { Heatmap(title: "Head \($0)", values: [[Double($0), 1], [1, 0]], range: 0...3, width: 200, height: 180) }
+        let (whole, panels) = Figure(title: "Heads", charts: cells, columns: 3, cellWidth: 100).render()
+        XCTAssertEqual(panels.count, 3)
+        for (index, panel) in panels.enumerated() {
+            let root = SVGInspection.parse(panel).all("svg").first!
+            XCTAssertEqual(root.attributes["width"], "100", "scaled to the cell width")
+            XCTAssertEqual(root.attributes["height"], "90")
+            XCTAssertEqual(root.attributes["viewBox"], "0 0 200 180", "the drawing itself unchanged")
+            XCTAssertTrue(panel.contains("Head \(index)"))
+        }
+        // The whole figure nests the same panels, placed.
+        let nested = SVGInspection.parse(whole).all("svg").dropFirst()
+        XCTAssertEqual(nested.map { $0.attributes["width"] }, ["100", "100", "100"])
+        XCTAssertEqual(nested.map { $0.attributes["x"] }, ["0", "112", "224"])
+    }
+
     func testEveryChartKindGivesCSVWithAHeader() {
         for sample in ChartGallery.samples() {
             let csv = sample.chart.csv()
