@@ -252,6 +252,15 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
         @inline(__always) func decayed(_ gradient: Float, _ parameter: Float, _ weightDecay: Float) -> Float {
             weightDecay != 0 ? gradient + weightDecay * parameter : gradient
         }
+        /// Adam's two moments at i (Adam, NAdam, RAdam): m ← lerp(m, g, 1 − β₁),
+        /// v ← β₂v + (1 − β₂)g², stored in the first two buffers and returned.
+        @inline(__always) func moments(_ i: Int, _ gradient: Float, _ b1: Float, _ b2: Float) -> (m: Float, v: Float) {
+            let m = lerp(state[i], gradient, 1 - b1)
+            let v = buffer1[i] * b2 + (1 - b2) * gradient * gradient
+            state[i] = m
+            buffer1[i] = v
+            return (m, v)
+        }
 
         switch self {
         case let .sgd(_, momentum, dampening, weightDecay, nesterov):
@@ -277,10 +286,7 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
                 if lambda != 0 {
                     if decoupled { parameter = parameter * Float(1 - rate * Double(lambda)) } else { gradient = gradient + lambda * parameter }
                 }
-                let m = lerp(state[i], gradient, 1 - b1)
-                let v = buffer1[i] * b2 + (1 - b2) * gradient * gradient
-                state[i] = m
-                buffer1[i] = v
+                let (m, v) = moments(i, gradient, b1, b2)
                 var second = v
                 if amsgrad {
                     second = fmaxf(buffer2[i], v)
@@ -362,10 +368,7 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
             for i in 0..<count {
                 let parameter = p[i]
                 let gradient = decayed(g[i] * scale, parameter, lambda)
-                let m = lerp(state[i], gradient, 1 - b1)
-                let v = buffer1[i] * b2 + (1 - b2) * gradient * gradient
-                state[i] = m
-                buffer1[i] = v
+                let (m, v) = moments(i, gradient, b1, b2)
                 let denominator = (v / correction2).squareRoot() + eps
                 let afterGradient = parameter + gradientCoefficient * gradient / denominator
                 p[i] = afterGradient + averageCoefficient * m / denominator
@@ -382,10 +385,7 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
             for i in 0..<count {
                 let parameter = p[i]
                 let gradient = decayed(g[i] * scale, parameter, lambda)
-                let m = lerp(state[i], gradient, 1 - b1)
-                let v = buffer1[i] * b2 + (1 - b2) * gradient * gradient
-                state[i] = m
-                buffer1[i] = v
+                let (m, v) = moments(i, gradient, b1, b2)
                 let corrected = m / correction1
                 let update = rho > 5 ? corrected * r * ((1 / (v.squareRoot() + eps)) * correction2Root) * rectification
                                      : corrected * r

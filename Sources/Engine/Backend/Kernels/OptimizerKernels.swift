@@ -94,6 +94,18 @@ __device__ __forceinline__ float torch_lerp(float start, float end, float weight
     return weight < 0.5f ? start + weight * (end - start) : end - (end - start) * (1.0f - weight);
 }
 
+// Adam's two moments at i (Adam, NAdam, RAdam): m ← lerp(m, g, 1 − β₁),
+// v ← β₂v + (1 − β₂)g², in the state's first two buffers; stored and returned.
+__device__ __forceinline__ void update_moments(float* state, int count, int i, float gradient, double beta1, double beta2,
+                                               float* mi, float* vi) {
+    float* m = state;
+    float* v = state + count;
+    *mi = torch_lerp(m[i], gradient, 1.0f - (float)beta1);
+    *vi = v[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
+    m[i] = *mi;
+    v[i] = *vi;
+}
+
 // The last node of a step: once every block has updated its parameters, the
 // grid's last block moves the step counters on (the next step takes the next
 // batch), so that no one-thread kernel has to follow.
@@ -141,8 +153,6 @@ extern "C" __global__ void adam_update(float* parameters, const float* gradients
                                        double beta1, double beta2, float epsilon, float weightDecay,
                                        int decoupled, int amsgrad) {
     UPDATE_PROLOGUE
-    float* m = state;
-    float* v = state + count;
     const double correction1 = 1.0 - pow(beta1, setting.step);
     const float correction2Root = (float)sqrt(1.0 - pow(beta2, setting.step));
     const float stepSize = (float)(setting.rate / correction1);
@@ -150,10 +160,8 @@ extern "C" __global__ void adam_update(float* parameters, const float* gradients
         if (decoupled) parameter = parameter * (float)(1.0 - setting.rate * (double)weightDecay);
         else gradient = gradient + weightDecay * parameter;
     }
-    const float mi = torch_lerp(m[i], gradient, 1.0f - (float)beta1);
-    const float vi = v[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
-    m[i] = mi;
-    v[i] = vi;
+    float mi, vi;
+    update_moments(state, count, i, gradient, beta1, beta2, &mi, &vi);
     float second = vi;
     if (amsgrad) {
         float* vMax = state + 2 * (long long)count;
@@ -269,12 +277,8 @@ extern "C" __global__ void nadam_update(float* parameters, const float* gradient
     const float averageCoefficient = (float)((-setting.rate * muNext) / (1.0 - productNext));
     const float correction2 = (float)(1.0 - pow(beta2, setting.step));
     if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameter;
-    float* m = state;
-    float* v = state + count;
-    const float mi = torch_lerp(m[i], gradient, 1.0f - (float)beta1);
-    const float vi = v[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
-    m[i] = mi;
-    v[i] = vi;
+    float mi, vi;
+    update_moments(state, count, i, gradient, beta1, beta2, &mi, &vi);
     const float denominator = sqrtf(vi / correction2) + epsilon;
     const float afterGradient = parameter + gradientCoefficient * gradient / denominator;
     parameters[i] = afterGradient + averageCoefficient * mi / denominator;
@@ -295,12 +299,8 @@ extern "C" __global__ void radam_update(float* parameters, const float* gradient
     const double rho = rhoInfinity - 2.0 * t * pow(beta2, t) / correction2;
     const float rate = (float)setting.rate;
     if (weightDecay != 0.0f) gradient = gradient + weightDecay * parameter;
-    float* m = state;
-    float* v = state + count;
-    const float mi = torch_lerp(m[i], gradient, 1.0f - (float)beta1);
-    const float vi = v[i] * (float)beta2 + (1.0f - (float)beta2) * gradient * gradient;
-    m[i] = mi;
-    v[i] = vi;
+    float mi, vi;
+    update_moments(state, count, i, gradient, beta1, beta2, &mi, &vi);
     const float corrected = mi / correction1;
     float update;
     if (rho > 5.0) {
