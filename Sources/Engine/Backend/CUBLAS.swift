@@ -24,12 +24,28 @@ final class CUBLAS: @unchecked Sendable {
     static let tf32Math: Int32 = 3
 
     let library: DynamicLibrary
-    private let setStreamFunction: SetStream
-    private let setMathMode: SetMathMode
-    private let setWorkspaceFunction: SetWorkspace?
-    private let getStatusString: GetStatusString?
-    private let sgemmFunction: Sgemm
+    private let functions: Functions
     let handle: OpaquePointer
+
+    /// The entry points, looked up by their names in libcublas (the `_v2`
+    /// names that cublas_v2.h maps the API's names to).
+    struct Functions {
+        let create: Create
+        let setStream: SetStream
+        let setMathMode: SetMathMode
+        let setWorkspace: SetWorkspace?
+        let getStatusString: GetStatusString?
+        let sgemm: Sgemm
+
+        init(library: SymbolTable) throws {
+            create = try library.function("cublasCreate_v2")
+            setStream = try library.function("cublasSetStream_v2")
+            setMathMode = try library.function("cublasSetMathMode")
+            setWorkspace = library.optionalFunction("cublasSetWorkspace_v2")
+            getStatusString = library.optionalFunction("cublasGetStatusString")
+            sgemm = try library.function("cublasSgemm_v2")
+        }
+    }
 
     init(tf32: Bool) throws {
         switch DynamicLibrary.open(firstOf: Self.sonames) {
@@ -38,35 +54,30 @@ final class CUBLAS: @unchecked Sendable {
             throw CUDAUnavailable.libraryMissing(library: "libcublas (CUDA's BLAS)", sonames: Self.sonames,
                                                  detail: error.reasons.first ?? error.description)
         }
-        let create: Create = try library.function("cublasCreate_v2")
-        setStreamFunction = try library.function("cublasSetStream_v2")
-        setMathMode = try library.function("cublasSetMathMode")
-        setWorkspaceFunction = library.optionalFunction("cublasSetWorkspace_v2")
-        getStatusString = library.optionalFunction("cublasGetStatusString")
-        sgemmFunction = try library.function("cublasSgemm_v2")
+        functions = try Functions(library: library)
         var created: OpaquePointer?
-        let status = create(&created)
+        let status = functions.create(&created)
         guard status == 0, let created else {
             throw CUDAError(call: "cublasCreate_v2", code: status, message: "could not create a cuBLAS handle")
         }
         handle = created
-        try check(setMathMode(handle, tf32 ? Self.tf32Math : Self.defaultMath), "cublasSetMathMode")
+        try check(functions.setMathMode(handle, tf32 ? Self.tf32Math : Self.defaultMath), "cublasSetMathMode")
     }
 
     private func check(_ status: Int32, _ call: @autoclosure () -> String) throws {
         guard status != 0 else { return }
-        let message = getStatusString?(status).map { String(cString: $0) } ?? "cuBLAS status \(status)"
+        let message = functions.getStatusString?(status).map { String(cString: $0) } ?? "cuBLAS status \(status)"
         throw CUDAError(call: call(), code: status, message: message)
     }
 
     func setStream(_ stream: OpaquePointer?) throws {
-        try check(setStreamFunction(handle, stream), "cublasSetStream_v2")
+        try check(functions.setStream(handle, stream), "cublasSetStream_v2")
     }
 
     /// A fixed workspace, so that cuBLAS allocates nothing while a CUDA graph is captured.
     func setWorkspace(_ pointer: CUdeviceptr, bytes: Int) throws {
-        guard let setWorkspaceFunction else { return }
-        try check(setWorkspaceFunction(handle, UnsafeMutableRawPointer(bitPattern: UInt(pointer)), bytes),
+        guard let setWorkspace = functions.setWorkspace else { return }
+        try check(setWorkspace(handle, UnsafeMutableRawPointer(bitPattern: UInt(pointer)), bytes),
                   "cublasSetWorkspace_v2")
     }
 
@@ -75,7 +86,7 @@ final class CUBLAS: @unchecked Sendable {
                alpha: Float, a: CUdeviceptr, lda: Int, b: CUdeviceptr, ldb: Int,
                beta: Float, c: CUdeviceptr, ldc: Int) throws {
         var alpha = alpha, beta = beta
-        let status = sgemmFunction(handle, transposeA.rawValue, transposeB.rawValue, Int32(m), Int32(n), Int32(k),
+        let status = functions.sgemm(handle, transposeA.rawValue, transposeB.rawValue, Int32(m), Int32(n), Int32(k),
                                    &alpha, UnsafeRawPointer(bitPattern: UInt(a)), Int32(lda),
                                    UnsafeRawPointer(bitPattern: UInt(b)), Int32(ldb),
                                    &beta, UnsafeMutableRawPointer(bitPattern: UInt(c)), Int32(ldc))

@@ -60,7 +60,7 @@ final class CUDADriver: @unchecked Sendable {
     /// libcuda's soname: the driver ships only the versioned name.
     static let sonames = ["libcuda.so.1", "libcuda.so"]
 
-    let library: DynamicLibrary
+    let library: SymbolTable
     let initialize: Init
     let getErrorString: GetErrorString
     let driverGetVersion: DriverGetVersion
@@ -89,7 +89,9 @@ final class CUDADriver: @unchecked Sendable {
     let graphDestroy: GraphDestroy
     let graphExecDestroy: GraphDestroy
 
-    init(library: DynamicLibrary) throws {
+    /// Looks up every entry point by its name in libcuda: the versioned name
+    /// (`_v2`) wherever cuda.h maps the API's name to one.
+    init(library: SymbolTable) throws {
         self.library = library
         initialize = try library.function("cuInit")
         getErrorString = try library.function("cuGetErrorString")

@@ -5,8 +5,34 @@
 import Glibc
 #endif
 
-/// A library opened with dlopen, and typed lookups of its symbols.
-final class DynamicLibrary: @unchecked Sendable {
+/// Where the backends' entry points are looked up: a library opened with
+/// dlopen, or, in the tests that check each declaration against the C
+/// headers, a table that records what was asked for.
+protocol SymbolTable {
+    var soname: String { get }
+    /// The address of `name`, which the caller will use as a `type`; nil when absent.
+    func address(of name: String, as type: Any.Type) -> UnsafeMutableRawPointer?
+}
+
+extension SymbolTable {
+    /// The symbol `name` as a C function pointer of type `T`.
+    func function<T>(_ name: String, as type: T.Type = T.self) throws -> T {
+        guard let symbol = address(of: name, as: T.self) else {
+            throw CUDAError(call: "dlsym(\(name))", code: -1,
+                            message: "\(soname) has no symbol \(name): \(lastDynamicLoaderError() ?? "unknown")")
+        }
+        return unsafeBitCast(symbol, to: T.self)
+    }
+
+    /// Like `function`, but `nil` when the library is too old to have it.
+    func optionalFunction<T>(_ name: String, as type: T.Type = T.self) -> T? {
+        guard let symbol = address(of: name, as: T.self) else { return nil }
+        return unsafeBitCast(symbol, to: T.self)
+    }
+}
+
+/// A library opened with dlopen.
+final class DynamicLibrary: SymbolTable, @unchecked Sendable {
     let soname: String
     private let handle: UnsafeMutableRawPointer
 
@@ -28,20 +54,9 @@ final class DynamicLibrary: @unchecked Sendable {
         self.handle = handle
     }
 
-    /// The symbol `name` as a C function pointer of type `T`.
-    func function<T>(_ name: String, as type: T.Type = T.self) throws -> T {
+    func address(of name: String, as type: Any.Type) -> UnsafeMutableRawPointer? {
         _ = lastDynamicLoaderError() // clear any stale message
-        guard let symbol = dlsym(handle, name) else {
-            throw CUDAError(call: "dlsym(\(name))", code: -1,
-                            message: "\(soname) has no symbol \(name): \(lastDynamicLoaderError() ?? "unknown")")
-        }
-        return unsafeBitCast(symbol, to: T.self)
-    }
-
-    /// Like `function`, but `nil` when the library is too old to have it.
-    func optionalFunction<T>(_ name: String, as type: T.Type = T.self) -> T? {
-        guard let symbol = dlsym(handle, name) else { return nil }
-        return unsafeBitCast(symbol, to: T.self)
+        return dlsym(handle, name)
     }
 }
 

@@ -19,6 +19,16 @@
 //    the parameters where the CPU trainer stops), a schedule and clipping
 //    against the CPU Trainer, per-epoch parameter read-back for snapshots,
 //    the out-of-memory error;
+//  - the hand-written declarations of the driver, NVRTC and cuBLAS against
+//    NVIDIA's own headers from PyPI (CUDAHeaderTests: cuda.h and nvrtc.h 13.0
+//    in .ci/run, cublas_api.h 13.1 where its 440 MB wheel is installed):
+//    every symbol is the name the header maps the API to (cuMemAlloc_v2,
+//    cuGraphInstantiateWithFlags), with the prototype's arity and each
+//    parameter's width and indirection, and the constants have its values;
+//  - the real driver library without a GPU (Debian's libcuda1 535.261.03,
+//    unpacked, on LD_LIBRARY_PATH; a manual check in the fifth session): every
+//    symbol resolves, cuInit reports no device, `tn selftest --backend cuda`
+//    says "the driver reports no CUDA device" and `--backend auto` falls back;
 //  - the runner's provenance under CUDA from the runs' placement lines;
 //  - every launch's arguments against the kernel's CUDA C parameter list;
 //  - the fused LayerNorm kernels (Linear bias + LayerNorm + ReLU-dropout
@@ -33,8 +43,10 @@
 //    only the GPU can say.
 //
 // Not yet run against a real driver (needs the GPU):
-//  1. dlsym of every symbol in CUDADriver.swift, NVRTC.swift, CUBLAS.swift;
-//     cuInit; the device description.
+//  1. cuInit with a device present, and the device description (the
+//     symbols resolve in libcuda 535 and match the 13.0 headers; cuBLAS's
+//     match its headers but were not loaded, as libcublasLt needs a GPU's
+//     runtime to be of use).
 //  2. The driver loading the CUBIN that NVRTC compiles there (compiling is
 //     checked here), and the CUBIN cache in ~/.cache/teaching-networks/cuda.
 //  3. `tn selftest --backend cuda` (and with --tf32): real kernels, warp

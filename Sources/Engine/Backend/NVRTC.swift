@@ -18,7 +18,7 @@ final class NVRTC: @unchecked Sendable {
     /// Newest first: CUDA 13, 12 and 11 toolkits, then an unversioned development link.
     static let sonames = ["libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so.11", "libnvrtc.so"]
 
-    let library: DynamicLibrary
+    let library: SymbolTable
     let version: Version
     let getErrorString: GetErrorString
     let createProgram: CreateProgram
@@ -29,13 +29,19 @@ final class NVRTC: @unchecked Sendable {
     let getCUBIN: GetBytes
     let destroyProgram: DestroyProgram
 
-    init() throws {
+    convenience init() throws {
+        let library: DynamicLibrary
         switch DynamicLibrary.open(firstOf: Self.sonames) {
         case .success(let opened): library = opened
         case .failure(let error):
             throw CUDAUnavailable.libraryMissing(library: "libnvrtc (the CUDA run-time compiler)", sonames: Self.sonames,
                                                  detail: error.reasons.first ?? error.description)
         }
+        try self.init(library: library)
+    }
+
+    init(library: SymbolTable) throws {
+        self.library = library
         version = try library.function("nvrtcVersion")
         getErrorString = try library.function("nvrtcGetErrorString")
         createProgram = try library.function("nvrtcCreateProgram")
