@@ -7,6 +7,14 @@ import Foundation
 public func runNotebookBlock(_ blocks: [String: () throws -> Void]) -> Never {
     // Line-buffer stdout so text printed before a crash is not lost in a buffer.
     setvbuf(stdout, nil, _IOLBF, 0)
+    // `tn` stops its blocks when it is interrupted; if it is killed outright
+    // (SIGKILL) it cannot, so the block checks four times a second that the
+    // `tn` that started it is still its parent, and ends when it is not.
+    let parent = getppid()
+    Thread.detachNewThread {
+        while getppid() == parent { usleep(250_000) }
+        _exit(137)
+    }
     let arguments = CommandLine.arguments
     guard let flag = arguments.firstIndex(of: "--block"), flag + 1 < arguments.count else {
         fputs("usage: \(arguments.first ?? "chapter") --block ID\n", stderr)

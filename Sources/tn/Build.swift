@@ -12,12 +12,25 @@ struct BookFolders: ParsableArguments {
     @Option(name: .long, help: "Where the site and the frozen results go.")
     var out = "output"
 
-    func buildOptions() -> BuildOptions {
+    func buildOptions() -> BuildOptions { Self.options(chapters: chapters, out: out) }
+
+    /// The options for these folders, with progress going to stderr; the
+    /// compile cache is `.tn-cache` in the working folder.
+    static func options(chapters: String, out: String) -> BuildOptions {
         var options = BuildOptions(
             chaptersFolder: URL(fileURLWithPath: chapters), chaptersDisplay: chapters,
             outputFolder: URL(fileURLWithPath: out), cacheFolder: URL(fileURLWithPath: ".tn-cache"))
         options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         return options
+    }
+
+    /// How to rerun a build on these folders, for hints: only the flags that differ from the defaults.
+    static func command(_ options: BuildOptions) -> String {
+        var words = ["tn build"]
+        if options.quick { words.append("--quick") }
+        if options.chaptersDisplay != "chapters" { words += ["--chapters", options.chaptersDisplay] }
+        if options.outputFolder.relativePath != "output" { words += ["--out", options.outputFolder.relativePath] }
+        return words.joined(separator: " ")
     }
 }
 
@@ -72,6 +85,7 @@ struct Build: ParsableCommand {
 
 /// Runs a build and prints its summary; throws ExitCode.failure when it failed.
 func runBuild(_ options: BuildOptions) throws {
+    Interruption.install(cleaning: [options.cacheFolder, options.outputFolder])
     let report: BuildReport
     do {
         report = try SiteBuilder.build(options)
@@ -84,7 +98,8 @@ func runBuild(_ options: BuildOptions) throws {
         if report.stale.isEmpty {
             log("All \(report.reused.count) frozen results are up to date.")
         } else {
-            log("Stale frozen results (\(report.stale.count)); run `tn build\(options.quick ? " --quick" : "")` and commit output/_freeze:")
+            log("Stale frozen results (\(report.stale.count)); run `\(BookFolders.command(options))` and commit "
+                + "\(options.outputFolder.relativePath)/_freeze:")
             report.stale.forEach { log("  \($0)") }
             throw ExitCode.failure
         }

@@ -1,6 +1,9 @@
 // `tn clean`: removes the compile cache and the built pages. The frozen
 // results (output/_freeze) are kept: they are committed, and rebuilding them
-// means running every experiment again.
+// means running every experiment again. Only a folder that `tn build` wrote
+// (it holds the build's .build-stamp) is cleaned; anything else given as
+// --out, such as the working folder, the chapters or a git checkout, is
+// refused before a single file is removed.
 import ArgumentParser
 import Foundation
 
@@ -13,10 +16,39 @@ struct Clean: ParsableCommand {
 
     func run() throws {
         let fileManager = FileManager.default
-        try? fileManager.removeItem(atPath: ".tn-cache")
-        for name in (try? fileManager.contentsOfDirectory(atPath: out)) ?? [] where name != "_freeze" {
-            try fileManager.removeItem(atPath: out + "/" + name)
+        let folder = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath()
+        var isFolder: ObjCBool = false
+        let exists = fileManager.fileExists(atPath: folder.path, isDirectory: &isFolder)
+        if exists {
+            guard isFolder.boolValue else {
+                throw OptionError("--out \(out) is a file, not a site folder")
+            }
+            try Self.checkIsSite(folder, named: out)
         }
-        print("Removed .tn-cache and \(out)/ (kept \(out)/_freeze).")
+        try? fileManager.removeItem(atPath: ".tn-cache")
+        var removed = 0
+        for name in (exists ? try fileManager.contentsOfDirectory(atPath: folder.path) : []) where name != "_freeze" {
+            try fileManager.removeItem(at: folder.appendingPathComponent(name))
+            removed += 1
+        }
+        print("Removed .tn-cache and \(removed) item\(removed == 1 ? "" : "s") of \(out)/ (kept \(out)/_freeze).")
+    }
+
+    /// Throws unless `folder` is a site `tn build` wrote and nothing an author keeps elsewhere.
+    static func checkIsSite(_ folder: URL, named out: String) throws {
+        let fileManager = FileManager.default
+        let working = URL(fileURLWithPath: fileManager.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath()
+        let path = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
+        if (working.path + "/").hasPrefix(path) {
+            throw OptionError("--out \(out) is the working folder or holds it; give the site folder, e.g. --out output")
+        }
+        for marker in [".git", "SUMMARY.md", "Package.swift"]
+        where fileManager.fileExists(atPath: folder.appendingPathComponent(marker).path) {
+            throw OptionError("--out \(out) holds \(marker), so it is not a built site; nothing was removed")
+        }
+        guard fileManager.fileExists(atPath: folder.appendingPathComponent(".build-stamp").path) else {
+            throw OptionError("--out \(out) was not written by `tn build` (it has no .build-stamp); nothing was removed. "
+                + "Give the folder `tn build --out` wrote to")
+        }
     }
 }

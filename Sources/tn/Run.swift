@@ -13,8 +13,9 @@ struct Run: ParsableCommand {
     var quick = false
 
     func run() throws {
-        var options = BookFolders().buildOptions()
+        var options = BookFolders.options(chapters: (chapter as NSString).deletingLastPathComponent, out: "output")
         options.quick = quick
+        Interruption.install(cleaning: [options.cacheFolder])
         let results: [(ExecutableBlock, BlockResult)]
         do {
             results = try ChapterRunner.run(chapter: chapter, options: options)

@@ -124,3 +124,96 @@ final class InterruptedBuildTests: XCTestCase {
                        "first.html changed though its chapter did not")
     }
 }
+
+/// Ctrl-C (SIGINT), SIGTERM or SIGHUP during a block: `tn` stops the block's
+/// whole process group (Foundation starts each child in a group of its own,
+/// out of reach of the terminal's Ctrl-C), removes what it had begun, and
+/// exits with 128 + the signal. A build killed outright (SIGKILL) cannot do
+/// that; the block then notices it has lost its parent and ends itself.
+final class SignalledBuildTests: XCTestCase {
+    private var root: URL!
+
+    override func setUpWithError() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("tn-signal-\(UUID().uuidString)")
+        let chapters = root.appendingPathComponent("chapters")
+        try FileManager.default.createDirectory(at: chapters, withIntermediateDirectories: true)
+        try "# Signals\n\n- [Long](long.md)\n".write(to: chapters.appendingPathComponent("SUMMARY.md"),
+                                                   atomically: true, encoding: .utf8)
+        // A block that says where it is and then works for up to two minutes.
+        try """
+            # Long
+
+            ```swift run
+            //| id: long
+            FileHandle.standardError.write(Data("block pid \\(getpid())\\n".utf8))
+            for _ in 0..<1200 { usleep(100_000) }
+            show("finished", name: "value")
+            ```
+
+            """.write(to: chapters.appendingPathComponent("long.md"), atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Starts the build, waits until the block runs, and returns the build and the block's pid.
+    private func startBuildAndWaitForTheBlock() throws -> (build: Process, block: pid_t, log: URL) {
+        let log = root.appendingPathComponent("build-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = BuiltExecutable.tn
+        process.arguments = ["build", "--quick", "--backend", "cpu", "--chapters", "chapters", "--out", "output"]
+        process.currentDirectoryURL = root
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, process.isRunning {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"block pid (\d+)"#, options: .regularExpression),
+               let pid = Int32(text[range].split(separator: " ").last!) {
+                return (process, pid, log)
+            }
+            usleep(100_000)
+        }
+        process.terminate()
+        throw XCTSkip("the block did not start within 300 s: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
+    }
+
+    /// Whether `pid` is still running (not gone, not a zombie).
+    private func isRunning(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    }
+
+    private func waitUntilGone(_ pid: pid_t, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, isRunning(pid) { usleep(50_000) }
+        return !isRunning(pid)
+    }
+
+    func testInterruptStopsTheRunningBlock() throws {
+        for signal in [SIGINT, SIGTERM] {
+            let (build, block, log) = try startBuildAndWaitForTheBlock()
+            XCTAssertTrue(isRunning(block))
+            kill(build.processIdentifier, signal)
+            build.waitUntilExit()
+            let text = try String(contentsOf: log, encoding: .utf8)
+            XCTAssertEqual(build.terminationStatus, 128 + signal, text)
+            XCTAssertTrue(text.contains("stopped 1 running process"), text)
+            XCTAssertTrue(waitUntilGone(block, seconds: 5), "signal \(signal): the block outlived tn:\n\(text)")
+            let frozen = root.appendingPathComponent("output/_freeze/long")
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: frozen.path)) ?? []
+            XCTAssertTrue(left.isEmpty, "an interrupted block left a frozen result: \(left)")
+        }
+    }
+
+    func testABlockWhoseBuildIsKilledEndsItself() throws {
+        let (build, block, _) = try startBuildAndWaitForTheBlock()
+        kill(build.processIdentifier, SIGKILL)
+        build.waitUntilExit()
+        XCTAssertTrue(waitUntilGone(block, seconds: 5), "the block went on after tn was killed")
+    }
+}

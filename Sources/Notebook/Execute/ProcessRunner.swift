@@ -18,6 +18,8 @@ enum ProcessRunner {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
+        Interruption.started(process.processIdentifier)
+        defer { Interruption.ended(process.processIdentifier) }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return ProcessResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
@@ -63,6 +65,8 @@ enum BlockProcess {
         }
         let started = Date()
         try process.run()
+        Interruption.started(process.processIdentifier)
+        defer { Interruption.ended(process.processIdentifier) }
         var timedOut = false
         while process.isRunning {
             if Date().timeIntervalSince(started) > timeout {
@@ -111,15 +115,29 @@ final class QuietClock: @unchecked Sendable {
 }
 
 /// Splits stderr into lines for the progress display and keeps its last 64 KB.
+/// The display gets the first 64 KB of lines; after that a block that floods
+/// stderr is summarised in one line at its end instead of filling the terminal.
 final class StderrCollector: @unchecked Sendable {
     private let lock = NSLock()
     private var partial = Data()
     private var kept = Data()
     private let onLine: @Sendable (String) -> Void
+    private var relayedBytes = 0
+    private var withheldLines = 0
     private static let keepLimit = 64 * 1024
+    static let relayLimit = 64 * 1024
 
     init(onLine: @escaping @Sendable (String) -> Void) {
         self.onLine = onLine
+    }
+
+    private func relay(_ line: Data) {
+        guard relayedBytes < Self.relayLimit else {
+            withheldLines += 1
+            return
+        }
+        relayedBytes += line.count + 1
+        onLine(String(decoding: line, as: UTF8.self))
     }
 
     func append(_ data: Data) {
@@ -130,8 +148,7 @@ final class StderrCollector: @unchecked Sendable {
         if kept.count > Self.keepLimit { kept = kept.suffix(Self.keepLimit) }
         partial.append(data)
         while let newline = partial.firstIndex(of: 10) {
-            let line = partial[partial.startIndex..<newline]
-            onLine(String(decoding: line, as: UTF8.self))
+            relay(partial[partial.startIndex..<newline])
             partial = Data(partial[(newline + 1)...])
         }
     }
@@ -139,8 +156,13 @@ final class StderrCollector: @unchecked Sendable {
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if !partial.isEmpty { onLine(String(decoding: partial, as: UTF8.self)) }
+        if !partial.isEmpty { relay(partial) }
         partial = Data()
+        if withheldLines > 0 {
+            onLine("… \(withheldLines) more line\(withheldLines == 1 ? "" : "s") of stderr not shown "
+                + "(the first \(Self.relayLimit / 1024) KB were)")
+            withheldLines = 0
+        }
     }
 
     var tail: String {

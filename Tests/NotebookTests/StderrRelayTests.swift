@@ -1,0 +1,33 @@
+// A block that floods stderr: the terminal gets the first 64 KB of its lines
+// and then one line saying how many more there were, while the last 64 KB
+// are still kept for the error message of a block that fails.
+import Foundation
+import XCTest
+@testable import Notebook
+
+final class StderrRelayTests: XCTestCase {
+    func testAFloodIsCutAfterTheFirst64KBWithOneLineSayingSo() {
+        let relayed = BlockProgressTests.Lines()
+        let collector = StderrCollector { relayed.add($0) }
+        let lines = (0..<50_000).map { "line \($0) of a block that writes a lot" }
+        for chunk in stride(from: 0, to: lines.count, by: 1000) {
+            collector.append(Data((lines[chunk..<min(chunk + 1000, lines.count)].joined(separator: "\n") + "\n").utf8))
+        }
+        collector.finish()
+        let shown = relayed.all
+        let bytes = shown.dropLast().reduce(0) { $0 + $1.utf8.count + 1 }
+        XCTAssertLessThanOrEqual(bytes, StderrCollector.relayLimit + 100)
+        XCTAssertGreaterThan(bytes, StderrCollector.relayLimit - 100)
+        XCTAssertEqual(Array(shown.dropLast()), Array(lines.prefix(shown.count - 1)), "the first lines, in order")
+        XCTAssertEqual(shown.last, "… \(lines.count - (shown.count - 1)) more lines of stderr not shown (the first 64 KB were)")
+        XCTAssertTrue(collector.tail.hasSuffix(lines.last! + "\n"), "the tail keeps the end for error messages")
+    }
+
+    func testAQuietBlockIsRelayedWhole() {
+        let relayed = BlockProgressTests.Lines()
+        let collector = StderrCollector { relayed.add($0) }
+        collector.append(Data("epoch 1\nepoch 2\npartial".utf8))
+        collector.finish()
+        XCTAssertEqual(relayed.all, ["epoch 1", "epoch 2", "partial"])
+    }
+}
