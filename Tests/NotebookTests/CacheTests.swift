@@ -29,6 +29,41 @@ final class CacheTests: XCTestCase {
         XCTAssertNotEqual(key, CacheKey.compute(block: original, setup: nil, settings: full))
     }
 
+    /// The caption, echo, output, timeout and id only change how a result is
+    /// shown, so editing them must not rerun a long experiment; the seed and
+    /// `error: expected` change what it computes or keeps.
+    func testPresentationOptionsAreNotPartOfTheKey() throws {
+        let plain = try blocks("```swift run\n//| id: fig-a\n//| caption: One.\nprint(1)\n```\n")[0]
+        let key = CacheKey.compute(block: plain, setup: nil, settings: settings)
+        for options in ["//| id: fig-b\n//| caption: Two, reworded.", "//| echo: false\n//| output: false", "//| timeout: 5"] {
+            let edited = try blocks("```swift run\n\(options)\nprint(1)\n```\n")[0]
+            XCTAssertEqual(key, CacheKey.compute(block: edited, setup: nil, settings: settings), options)
+        }
+        for options in ["//| seed: 7", "//| error: expected"] {
+            let edited = try blocks("```swift run\n\(options)\nprint(1)\n```\n")[0]
+            XCTAssertNotEqual(key, CacheKey.compute(block: edited, setup: nil, settings: settings), options)
+        }
+    }
+
+    /// A stale result says which of its inputs changed.
+    func testAStaleResultNamesWhatChanged() throws {
+        let block = try blocks("```swift run\nprint(1)\n```\n")[0]
+        var result = BlockResult(key: "", blockID: "b", status: .succeeded, message: nil, stdout: "", stdoutBytes: 0,
+                                 outputs: [], outputNotice: nil, seconds: 0, seed: 42, backend: "cpu", device: "",
+                                 scale: "quick")
+        XCTAssertEqual(result.changedInputs(comparedWith: CacheKey.parts(block: block, setup: nil, settings: settings)), [],
+                       "a result frozen before the parts were kept names nothing")
+        result.keyParts = CacheKey.parts(block: block, setup: nil, settings: settings)
+        var engine = settings
+        engine.libraryHash = "L2"
+        XCTAssertEqual(result.changedInputs(comparedWith: CacheKey.parts(block: block, setup: nil, settings: engine)),
+                       ["engine and chart sources"])
+        let edited = try blocks("```swift run\n//| seed: 3\nprint(2)\n```\n")[0]
+        let setup = try blocks("```swift run\n//| setup: true\nlet k = 1\n```\n")[0]
+        XCTAssertEqual(result.changedInputs(comparedWith: CacheKey.parts(block: edited, setup: setup, settings: settings)),
+                       ["code", "options", "setup block"])
+    }
+
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hash(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
@@ -62,6 +97,7 @@ final class CacheTests: XCTestCase {
         let stale = try book.build { $0.check = true }
         XCTAssertEqual(stale.stale.count, 1)
         XCTAssertTrue(stale.stale[0].hasPrefix("chapters/results.md:7 block-1"), stale.stale[0])
+        XCTAssertTrue(stale.stale[0].hasSuffix("(code changed)"), "the reason: \(stale.stale[0])")
         XCTAssertFalse(stale.succeeded)
 
         let refreshed = try book.build { $0.refresh = true }
@@ -73,6 +109,9 @@ final class CacheTests: XCTestCase {
         _ = try book.build()
         let entry = book.output.appendingPathComponent("_freeze/intro/hello.quick.json")
         try "{ truncated".write(to: entry, atomically: true, encoding: .utf8)
+        let check = try book.build { $0.check = true }
+        XCTAssertEqual(check.stale.count, 1)
+        XCTAssertTrue(check.stale.first?.hasSuffix("hello (its frozen result cannot be read)") == true, "\(check.stale)")
         let report = try book.build()
         XCTAssertEqual(report.executed.map { $0.components(separatedBy: " ").last! }, ["hello"])
         XCTAssertNoThrow(try JSONDecoder().decode(BlockResult.self, from: Data(contentsOf: entry)))

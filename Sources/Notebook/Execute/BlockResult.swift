@@ -26,8 +26,17 @@ public struct BlockResult: Codable, Equatable, Sendable {
     public var backend: String
     public var device: String
     public var scale: String
+    /// A digest of each input of the key (CacheKey.parts), so that a stale
+    /// result can say what changed. Absent in results frozen before it existed.
+    public var keyParts: [String: String]? = nil
 
     public var succeeded: Bool { status == .succeeded }
+
+    /// What differs between the inputs this result was computed from and `current`.
+    public func changedInputs(comparedWith current: [String: String]) -> [String] {
+        guard let keyParts else { return [] }
+        return CacheKey.partNames.filter { keyParts[$0] != current[$0] }
+    }
 }
 
 /// The frozen results, one JSON file per block and scale under output/_freeze,
@@ -48,6 +57,11 @@ public struct FreezeStore: Sendable {
         guard let data = try? Data(contentsOf: url(chapter: chapter, blockID: blockID, scale: scale)) else { return nil }
         // A file that does not decode is treated as missing: the block runs again.
         return try? JSONDecoder().decode(BlockResult.self, from: data)
+    }
+
+    /// Whether a file is there, readable or not (a damaged one is reported as such).
+    public func exists(chapter: String, blockID: String, scale: String) -> Bool {
+        FileManager.default.fileExists(atPath: url(chapter: chapter, blockID: blockID, scale: scale).path)
     }
 
     public func save(_ result: BlockResult, chapter: String, scale: String) throws {
@@ -78,15 +92,29 @@ public enum CacheKey {
     /// the block's line number are left out, so a prose edit changes no key.
     public static func compute(block: ExecutableBlock, setup: ExecutableBlock?, settings: RunSettings) -> String {
         var hasher = SHA256()
-        hasher.field("format", "tn-block-v1")
-        hasher.field("code", block.code)
-        hasher.field("options", block.options.canonical)
-        hasher.field("setup", setup.map { $0.code + "\n" + $0.options.canonical } ?? "")
-        hasher.field("libraries", settings.libraryHash)
-        hasher.field("data", settings.dataFingerprint)
-        hasher.field("backend", settings.backend)
-        hasher.field("scale", settings.scale)
+        hasher.field("format", "tn-block-v2")
+        for (name, value) in inputs(block: block, setup: setup, settings: settings) { hasher.field(name, value) }
         return hasher.finish()
+    }
+
+    /// The key's inputs by the names a stale result reports them under.
+    static let partNames = ["code", "options", "setup block", "engine and chart sources", "datasets", "backend", "scale"]
+
+    private static func inputs(block: ExecutableBlock, setup: ExecutableBlock?, settings: RunSettings) -> [(String, String)] {
+        let values = [block.code, block.options.canonical, setup.map { $0.code + "\n" + $0.options.canonical } ?? "",
+                      settings.libraryHash, settings.dataFingerprint, settings.backend, settings.scale]
+        return Array(zip(partNames, values))
+    }
+
+    /// A short digest of each input, stored with a frozen result.
+    public static func parts(block: ExecutableBlock, setup: ExecutableBlock?, settings: RunSettings) -> [String: String] {
+        var parts: [String: String] = [:]
+        for (name, value) in inputs(block: block, setup: setup, settings: settings) {
+            var hasher = SHA256()
+            hasher.field(name, value)
+            parts[name] = String(hasher.finish().prefix(16))
+        }
+        return parts
     }
 
     /// The datasets' fingerprint: the SHA-256 sums the engine verifies every

@@ -23,13 +23,12 @@ public struct BlockOptions: Equatable, Sendable {
 
     public init() {}
 
-    /// The option lines as text, for the cache key (order-independent).
+    /// The options that can change what a block computes, as text for the
+    /// cache key. The id names the frozen file; the caption, `echo`, `output`
+    /// and the timeout only change how a result is shown or how long it may
+    /// take, so editing them reruns nothing.
     public var canonical: String {
-        [
-            "id=\(id ?? "")", "caption=\(caption ?? "")", "echo=\(echo)", "output=\(output)",
-            "timeout=\(timeout.map { "\($0)" } ?? "")", "error=\(errorExpected)",
-            "seed=\(seed.map { "\($0)" } ?? "")", "setup=\(setup)",
-        ].joined(separator: ";")
+        ["error=\(errorExpected)", "seed=\(seed.map { "\($0)" } ?? "")", "setup=\(setup)"].joined(separator: ";")
     }
 
     /// Applies one `key: value` pair; throws a message for a bad one.

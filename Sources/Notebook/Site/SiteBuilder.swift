@@ -31,6 +31,8 @@ public enum SiteBuilder {
         /// Blocks that `--only` left unrun and that have no frozen result to show.
         var notBuilt: Set<String> = []
         var pending: [(chapter: Int, blocks: [ExecutableBlock], keys: [Int: String])] = []
+        /// Why each stale block runs again, e.g. " (engine and chart sources changed)".
+        var reasons: [String: String] = [:]
         for (chapterIndex, chapter) in chapters.enumerated() {
             var stale: [ExecutableBlock] = []
             var keys: [Int: String] = [:]
@@ -38,11 +40,16 @@ public enum SiteBuilder {
                 let key = CacheKey.compute(block: block, setup: chapter.setup, settings: settings)
                 let frozen = store.load(chapter: chapter.entry.path, blockID: block.id, scale: settings.scale)
                 let name = "\(chapter.displayPath):\(block.fenceLine) \(block.id)"
+                let changed = frozen?.changedInputs(
+                    comparedWith: CacheKey.parts(block: block, setup: chapter.setup, settings: settings)) ?? []
+                let damaged = frozen == nil && store.exists(chapter: chapter.entry.path, blockID: block.id, scale: settings.scale)
+                reasons[name] = damaged ? " (its frozen result cannot be read)" : frozen == nil ? " (never run)"
+                    : changed.isEmpty ? " (changed)" : " (\(changed.joined(separator: ", ")) changed)"
                 if let frozen, frozen.key == key, !options.refresh {
                     results[chapter.entry.path, default: [:]][block.index] = frozen
                     report.reused.append(name)
                 } else if options.check {
-                    report.stale.append(name + (frozen == nil ? " (never run)" : " (changed)"))
+                    report.stale.append(name + reasons[name]!)
                 } else if let only = options.only, !matches(only, chapter.entry.path) {
                     notes[chapter.entry.path, default: [:]][block.index] = "Not run in this build (--only \(only)); its frozen result is out of date."
                     if let frozen { results[chapter.entry.path, default: [:]][block.index] = frozen } else { notBuilt.insert(block.id) }
@@ -79,7 +86,8 @@ public enum SiteBuilder {
                         stdoutBytes: 0, outputs: [], outputNotice: nil, seconds: 0, seed: block.options.seed ?? 42,
                         backend: settings.backend, device: device, scale: settings.scale)
                 } else if let executable = compiled.executable {
-                    options.log("  ▸ \(block.id) (block \(block.index + 1) of \(chapter.scanned.blocks.count)) running…")
+                    options.log("  ▸ \(block.id) (block \(block.index + 1) of \(chapter.scanned.blocks.count)) running…"
+                        + (options.refresh ? "" : reasons[name] ?? ""))
                     result = try executor.run(
                         block: block, executable: executable, key: key,
                         timeout: block.options.timeout ?? options.defaultTimeout)
@@ -93,7 +101,9 @@ public enum SiteBuilder {
                     report.failures.append("\(name): \(result.message ?? result.status.rawValue)")
                 }
                 if result.succeeded || expected {
-                    try store.save(result, chapter: chapter.entry.path, scale: settings.scale)
+                    var frozen = result
+                    frozen.keyParts = CacheKey.parts(block: block, setup: chapter.setup, settings: settings)
+                    try store.save(frozen, chapter: chapter.entry.path, scale: settings.scale)
                 }
                 results[chapter.entry.path, default: [:]][block.index] = result
                 report.executed.append(name)
