@@ -18,9 +18,15 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(out)/index.html does not exist\n  fix: run `tn build` first\n".utf8))
             throw ExitCode.failure
         }
-        try StaticServer(folder: URL(fileURLWithPath: out), port: port).run { line in
-            print(line)
-            fflush(stdout)
+        do {
+            try StaticServer(folder: URL(fileURLWithPath: out), port: port).run { line in
+                print(line)
+                fflush(stdout)
+            }
+        } catch let error as NotebookError {
+            // Its text already reads "error: …" with a fix; ArgumentParser would prefix another "Error:".
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
