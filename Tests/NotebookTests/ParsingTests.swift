@@ -46,6 +46,20 @@ final class ParsingTests: XCTestCase {
         XCTAssertTrue(html.contains("$5 and $10"), html)
     }
 
+    func testEachFormulaKnowsTheLineItOpensOn() throws {
+        let text = "# T\n\nOne $a$ and\n$b$.\n\n```swift\nlet c = \"$c$\"\n```\n\n$$\nd\n$$ and \\(e\\)\n\n\\[f\\]\n"
+        let scanned = try ChapterScanner.scan(text, displayPath: "chapters/l.md")
+        XCTAssertEqual(scanned.math.map(\.tex), ["a", "b", "d", "e", "f"])
+        XCTAssertEqual(scanned.mathLines, [3, 4, 10, 12, 14])
+    }
+
+    func testAnEscapedAtIsKeptFromTheCrossReferences() throws {
+        let scanned = try ChapterScanner.scan("Write \\@fig-x, not @fig-y; `\\@fig-z` is code; \\\\@fig-w is a reference.\n", displayPath: "chapters/e.md")
+        let (html, unknown) = ChapterDocument.crossReference(Markdown.render(scanned.markdown).html, page: "e.html", figures: [:])
+        XCTAssertEqual(unknown, ["fig-y", "fig-w"])
+        XCTAssertEqual(EscapedAt.restore(html), "<p>Write @fig-x, not @fig-y; <code>\\@fig-z</code> is code; \\@fig-w is a reference.</p>\n")
+    }
+
     func testMathInCodeIsLeftAlone() throws {
         let scanned = try ChapterScanner.scan("Use `$x_1$` literally.\n\n```\n$y_2$\n```\n", displayPath: "chapters/m.md")
         XCTAssertTrue(scanned.math.isEmpty)

@@ -167,3 +167,110 @@ final class TableCellTests: XCTestCase {
         XCTAssertEqual(BlockRenderer.typesetNumber("SGD-momentum"), "SGD-momentum")
     }
 }
+
+/// KaTeX's verdict on the book's math: a formula it rejects is an error at
+/// its chapter line, quoting KaTeX's message and the formula; the note that
+/// math is left to the browser appears only when node or katex is missing.
+final class MathErrorTests: XCTestCase {
+    func testFormulasKaTeXRejectsAreErrorsAtTheirLines() throws {
+        guard MathRenderer.findTools() != nil else { throw XCTSkip("node or Debian's katex module is not installed here") }
+        let book = try TemporaryBook(files: [
+            "SUMMARY.md": "- [A](a.md)\n",
+            "a.md": "# A\n\nFine: $x^2$.\n\n$$\\frac{1}{2$$\n\n```\n$not math$\n```\n\nAnd\n$$\n\\badmacro{x}\n$$\nhere.\n",
+        ])
+        let log = OnlyBuildTests.Lines()
+        let report = try book.build { $0.log = { log.append($0) } }
+        XCTAssertFalse(report.succeeded)
+        let messages = report.errors.map(\.description)
+        guard messages.count == 2 else { return XCTFail("two errors expected: \(messages)") }
+        XCTAssertTrue(messages[0].hasPrefix("chapters/a.md:5: error: KaTeX cannot typeset $$\\frac{1}{2$$: KaTeX parse error: "), messages[0])
+        XCTAssertTrue(messages[1].hasPrefix("chapters/a.md:12: error: KaTeX cannot typeset $$\\badmacro{x}$$: "
+                                            + "KaTeX parse error: Undefined control sequence: \\badmacro"), messages[1])
+        XCTAssertFalse(log.all.contains { $0.contains("not found") }, log.all.joined(separator: "\n"))
+        // The good formula is typeset; the page shows the bad ones to KaTeX in the browser, which marks them.
+        let page = try book.page("a.html")
+        XCTAssertTrue(page.contains("class=\"katex\""), "x^2 was not typeset")
+        XCTAssertTrue(page.contains("<span class=\"math display\">\\[\\badmacro{x}\\]</span>"), page)
+
+        try book.write("a.md", "# A\n\nFine: $x^2$ and $$\\frac{1}{2}$$.\n")
+        let fixed = try book.build { $0.log = { log.append($0) } }
+        XCTAssertTrue(fixed.succeeded, "\(fixed.errors)")
+        XCTAssertFalse(try book.page("a.html").contains("katex.min.js"), "no client-side KaTeX once every formula is typeset")
+    }
+
+    func testMathIsLeftToTheBrowserOnlyWhenKaTeXCannotRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tn-math-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spans = [MathSpan(tex: "x^2", display: false), MathSpan(tex: "\\badmacro", display: true)]
+        var renderer = MathRenderer(cacheFile: folder.appendingPathComponent("cache.json"), workFolder: folder)
+
+        renderer.tools = nil
+        let missing = renderer.render(spans)
+        XCTAssertEqual(missing.unavailable, "node or Debian's katex module not found")
+        XCTAssertEqual(missing.html, spans.map(MathRenderer.clientSide))
+        XCTAssertEqual(missing.errors, [:], "without KaTeX nothing can be judged")
+
+        guard let tools = MathRenderer.findTools() else { throw XCTSkip("node or Debian's katex module is not installed here") }
+        renderer.tools = MathRenderer.KaTeXTools(node: tools.node, module: folder.appendingPathComponent("no-katex").path)
+        let broken = renderer.render(spans)
+        XCTAssertTrue(broken.unavailable?.hasPrefix("KaTeX could not run") == true, "\(broken.unavailable ?? "nil")")
+        XCTAssertEqual(broken.errors, [:])
+
+        renderer.tools = tools
+        let typeset = renderer.render(spans)
+        XCTAssertNil(typeset.unavailable)
+        XCTAssertEqual(Array(typeset.errors.keys), [1])
+        XCTAssertTrue(typeset.html[0].contains("class=\"katex\""))
+        XCTAssertFalse(typeset.serverSide)
+    }
+}
+
+/// Small things an author meets: `\@fig-…` is text, not a reference; a
+/// chapter file missing from SUMMARY.md is named in a warning; `--check`'s
+/// advice names the folders the build was given.
+final class AuthoringTests: XCTestCase {
+    func testAnEscapedAtIsTextAndNotAReference() throws {
+        let book = try TemporaryBook(files: [
+            "SUMMARY.md": "- [A](a.md)\n",
+            "a.md": "# On \\@fig-names\n\nWrite \\@fig-nothing for the text, or `\\@fig-code` in code.\n\nBut @fig-nothing is a reference.\n",
+        ])
+        let report = try book.build()
+        let messages = report.errors.map(\.description)
+        guard messages.count == 1 else { return XCTFail("one error expected: \(messages)") }
+        XCTAssertTrue(messages[0].hasPrefix("chapters/a.md:5: error: no figure has the id 'fig-nothing'"), messages[0])
+        let page = try book.page("a.html")
+        XCTAssertTrue(page.contains("Write @fig-nothing for the text, or <code>\\@fig-code</code> in code."), page)
+        XCTAssertTrue(page.contains("<title>On @fig-names · "), "the title")
+        XCTAssertFalse(page.contains("\u{E002}"))
+
+        try book.write("a.md", "# A\n\nWrite \\@fig-nothing for the text.\n")
+        XCTAssertTrue(try book.build().succeeded)
+    }
+
+    func testChapterFilesMissingFromTheSummaryAreNamedInAWarning() throws {
+        let book = try TemporaryBook(files: [
+            "SUMMARY.md": "- [A](a.md)\n", "a.md": "# A\n", "draft.md": "# Draft\n", "part/extra.md": "# Extra\n",
+            "README.md": "About this folder.\n", "_drafts/old.md": "# Old\n",
+        ])
+        let log = OnlyBuildTests.Lines()
+        let report = try book.build { $0.log = { log.append($0) } }
+        XCTAssertTrue(report.succeeded, "a warning, not an error: \(report.errors)")
+        XCTAssertEqual(log.all.filter { $0.hasPrefix("warning:") }, [
+            "warning: chapters/draft.md is not listed in chapters/SUMMARY.md, so it is not built",
+            "warning: chapters/part/extra.md is not listed in chapters/SUMMARY.md, so it is not built",
+        ])
+    }
+
+    func testTheCheckAdviceNamesTheFoldersGiven() {
+        var options = BuildOptions(chaptersFolder: URL(fileURLWithPath: "chapters"), chaptersDisplay: "chapters",
+                                   outputFolder: URL(fileURLWithPath: "output"), cacheFolder: URL(fileURLWithPath: ".tn-cache"))
+        XCTAssertEqual(options.staleResultsHeading(count: 2), "Stale frozen results (2); run `tn build` and commit output/_freeze:")
+        options = BuildOptions(chaptersFolder: URL(fileURLWithPath: "book"), chaptersDisplay: "book",
+                               outputFolder: URL(fileURLWithPath: "book/_site"), cacheFolder: URL(fileURLWithPath: ".tn-cache"))
+        options.quick = true
+        XCTAssertEqual(options.staleResultsHeading(count: 1),
+                       "Stale frozen results (1); run `tn build --chapters book --out book/_site --quick` and commit book/_site/_freeze:")
+        options.outputFolder = URL(fileURLWithPath: "my site")
+        XCTAssertEqual(options.rebuildCommand, "tn build --chapters book --out 'my site' --quick")
+    }
+}

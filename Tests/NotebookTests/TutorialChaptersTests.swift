@@ -1,6 +1,7 @@
 // The real tutorial in chapters/, read by the same parser the build uses:
 // every chapter listed and parsed, block ids unique, and each chapter holding
-// an experiment, a figure, math where it teaches formulas, and a "Try it".
+// an experiment, a figure, math where it teaches formulas, and a "Try it";
+// and a rebuild of the committed site would take nothing current away.
 import Foundation
 import XCTest
 @testable import Notebook
@@ -51,5 +52,45 @@ final class TutorialChaptersTests: XCTestCase {
                 XCTAssertFalse(chapter.scanned.markdown.contains(span.tex), "\(chapter.entry.path): math left in the markdown")
             }
         }
+    }
+
+    /// What a full build of these chapters would remove from the committed
+    /// output/: nothing that is there now. The real chapters are rendered
+    /// with their committed frozen results (nothing runs, whether or not the
+    /// results are stale) into a copy of output/, with the build's own
+    /// clean-up; output/ itself is only read.
+    func testARebuildOfTheCommittedSiteRemovesNothingThatIsThere() throws {
+        let committed = Self.chaptersFolder.deletingLastPathComponent().appendingPathComponent("output")
+        guard FileManager.default.fileExists(atPath: committed.appendingPathComponent("index.html").path) else {
+            throw XCTSkip("output/ holds no built site")
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("tn-site-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let copy = root.appendingPathComponent("output")
+        try FileManager.default.copyItem(at: committed, to: copy)
+        let options = BuildOptions(chaptersFolder: Self.chaptersFolder, chaptersDisplay: "chapters",
+                                   outputFolder: copy, cacheFolder: root.appendingPathComponent(".tn-cache"))
+        var chapters = try SiteBuilder.parse(options)
+        let store = FreezeStore(outputFolder: copy)
+        var results: [String: [Int: BlockResult]] = [:]
+        for chapter in chapters {
+            for block in chapter.runnableBlocks {
+                results[chapter.entry.path, default: [:]][block.index] = store.load(chapter: chapter.entry.path, blockID: block.id, scale: "full")
+            }
+        }
+        var report = BuildReport()
+        try SiteBuilder.render(&chapters, results: results, notes: [:], options: options, report: &report)
+
+        XCTAssertEqual(report.removed, [], "a build would remove these from output/")
+        let before = Set(GeneratedFiles.filesBelow(committed) { _ in false })
+        let after = Set(GeneratedFiles.filesBelow(copy) { _ in false })
+        XCTAssertEqual(before.subtracting(after), [])
+        // From now on the manifest knows every page and CSV file of the site.
+        let manifest = try XCTUnwrap(GeneratedFiles.readManifest(in: copy))
+        let site = before.filter { $0.hasSuffix(".html") || $0.hasPrefix("data/") }
+        XCTAssertGreaterThan(site.count, 40, "the pages and their CSV files")
+        XCTAssertEqual(site.subtracting(manifest), [])
+        XCTAssertFalse(report.errors.contains { $0.message.hasPrefix("KaTeX cannot typeset") }, "\(report.errors)")
     }
 }

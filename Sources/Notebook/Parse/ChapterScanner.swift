@@ -24,6 +24,8 @@ public struct ExecutableBlock: Equatable, Sendable {
 public struct ScannedChapter: Sendable {
     public var blocks: [ExecutableBlock]
     public var math: [MathSpan]
+    /// The .md line (from 1) where each formula of `math` opens.
+    public var mathLines: [Int]
     /// Markdown with `<!--tn-block:N-->` lines for blocks and placeholders for math.
     public var markdown: String
 }
@@ -59,14 +61,18 @@ enum ChapterScanner {
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
         var blocks: [ExecutableBlock] = []
         var math: [MathSpan] = []
+        var mathLines: [Int] = []
         var errors: [NotebookError] = []
         var output: [String] = []
         var prose: [String] = []
+        /// The .md line (from 1) of the first line in `prose`.
+        var proseLine = 1
 
         func flushProse() {
             guard !prose.isEmpty else { return }
-            let (replaced, spans) = MathExtraction.extract(prose.joined(separator: "\n"), firstIndex: math.count)
+            let (replaced, spans, lines) = MathExtraction.extract(prose.joined(separator: "\n"), firstIndex: math.count)
             math += spans
+            mathLines += lines.map { proseLine + $0 }
             output.append(replaced)
             prose.removeAll()
         }
@@ -75,6 +81,7 @@ enum ChapterScanner {
         while lineIndex < lines.count {
             let line = lines[lineIndex]
             guard let fence = Fence(opening: line) else {
+                if prose.isEmpty { proseLine = lineIndex + 1 }
                 prose.append(line)
                 lineIndex += 1
                 continue
@@ -125,7 +132,7 @@ enum ChapterScanner {
         }
         flushProse()
         if !errors.isEmpty { throw NotebookErrors(errors) }
-        return ScannedChapter(blocks: blocks, math: math, markdown: output.joined(separator: "\n"))
+        return ScannedChapter(blocks: blocks, math: math, mathLines: mathLines, markdown: output.joined(separator: "\n"))
     }
 
     private static func parseBlock(body: [String], fenceLine: Int, index: Int, displayPath: String) throws -> ExecutableBlock {

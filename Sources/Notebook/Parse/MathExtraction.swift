@@ -2,6 +2,8 @@
 // formula never become emphasis: each formula is replaced by a placeholder
 // made of private-use characters, which markdown leaves alone, and put back
 // (typeset) after rendering. Code spans are skipped, so `$x` in code stays code.
+// The same pass turns `\@` into a private-use character, so that an escaped
+// `@fig-…` reaches the page as text rather than as a cross-reference.
 
 import Foundation
 
@@ -20,14 +22,39 @@ enum MathPlaceholder {
     }
 }
 
+/// `\@` in the prose: markdown would turn it into a plain `@`, which the
+/// cross-referencing pass could not tell from a reference; this character
+/// stands for it until that pass is done, then becomes `@` again.
+enum EscapedAt {
+    static let marker: Character = "\u{E002}"
+
+    static func restore(_ text: String) -> String {
+        text.contains(marker) ? text.replacingOccurrences(of: String(marker), with: "@") : text
+    }
+}
+
 enum MathExtraction {
     /// Replaces every formula in `prose` (markdown without fenced code) by a
-    /// placeholder numbered from `firstIndex`; returns the new text and formulas.
-    static func extract(_ prose: String, firstIndex: Int) -> (text: String, spans: [MathSpan]) {
+    /// placeholder numbered from `firstIndex`; returns the new text, the
+    /// formulas and, for each, the line (from 0) of `prose` where it opens.
+    static func extract(_ prose: String, firstIndex: Int) -> (text: String, spans: [MathSpan], lines: [Int]) {
         let characters = Array(prose)
         var output = ""
         var spans: [MathSpan] = []
+        var lines: [Int] = []
         var index = 0
+        // Newlines counted so far, up to `counted`: formulas come in order, so
+        // each line number costs only the characters since the previous one.
+        var counted = 0
+        var newlines = 0
+
+        func line(at position: Int) -> Int {
+            while counted < position {
+                if characters[counted] == "\n" { newlines += 1 }
+                counted += 1
+            }
+            return newlines
+        }
 
         func matches(_ token: String, at position: Int) -> Bool {
             var cursor = position
@@ -77,6 +104,7 @@ enum MathExtraction {
             guard !tex.isEmpty else { return false }
             output += MathPlaceholder.text(firstIndex + spans.count)
             spans.append(MathSpan(tex: tex, display: display))
+            lines.append(line(at: index))
             index = end + close.count
             return true
         }
@@ -114,6 +142,11 @@ enum MathExtraction {
                 if take(open: "\\\\[", close: "\\\\]", display: true) { continue }
                 if take(open: "\\(", close: "\\)", display: false) { continue }
                 if take(open: "\\[", close: "\\]", display: true) { continue }
+                if index + 1 < characters.count, characters[index + 1] == "@" {
+                    output.append(EscapedAt.marker)
+                    index += 2
+                    continue
+                }
                 // Any other escape (including \$) is kept for markdown to handle.
                 output.append(character)
                 if index + 1 < characters.count { output.append(characters[index + 1]) }
@@ -136,6 +169,6 @@ enum MathExtraction {
             output.append(character)
             index += 1
         }
-        return (output, spans)
+        return (output, spans, lines)
     }
 }

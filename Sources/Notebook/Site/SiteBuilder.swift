@@ -61,6 +61,10 @@ public enum SiteBuilder {
             if !stale.isEmpty { pending.append((chapterIndex, stale, keys)) }
         }
         if options.check {
+            for orphan in GeneratedFiles.orphanedResults(
+                in: options.outputFolder, blocks: blockIDs(chapters), chapters: options.chaptersDisplay) {
+                report.stale.append("\(options.outputDisplay)/\(orphan.path) (\(orphan.reason))")
+            }
             report.totalSeconds = Date().timeIntervalSince(started)
             return report
         }
@@ -125,6 +129,13 @@ public enum SiteBuilder {
                                 hint: "create it with a list of links to the chapters, or pass --chapters DIR")
         }
         let entries = try BookSummary.parse(summaryText, displayPath: summaryDisplay)
+        let listed = Set(entries.map { $0.path.hasPrefix("./") ? String($0.path.dropFirst(2)) : $0.path })
+        for file in chapterFolderFiles(options) where file.hasSuffix(".md") && !listed.contains(file) {
+            let name = file.split(separator: "/").last.map { $0.lowercased() } ?? ""
+            // SUMMARY.md itself, and README.md files, which are for browsing the folder.
+            guard name != "summary.md", name != "readme.md" else { continue }
+            options.log("warning: \(options.chaptersDisplay)/\(file) is not listed in \(summaryDisplay), so it is not built")
+        }
         let numbers = BookSummary.sectionNumbers(entries)
         var chapters: [ChapterDocument] = []
         var errors: [NotebookError] = []
@@ -165,7 +176,7 @@ public enum SiteBuilder {
             let rendered = Markdown.render(chapter.scanned.markdown)
             let (anchored, title) = ChapterDocument.anchorHeadings(ChapterDocument.wrapTables(rendered.html),
                                                                    math: chapter.scanned.math)
-            chapter.title = title ?? chapter.entry.label
+            chapter.title = EscapedAt.restore(title ?? chapter.entry.label)
             let root = String(repeating: "../", count: chapter.url.split(separator: "/").count - 1)
             let renderer = BlockRenderer(
                 chapterNumber: chapter.number, quick: options.quick,
@@ -197,23 +208,39 @@ public enum SiteBuilder {
         let mathRenderer = MathRenderer(
             cacheFile: options.cacheFolder.appendingPathComponent("math-cache.json"),
             workFolder: options.cacheFolder.appendingPathComponent("math"))
-        let (mathHTML, serverSide) = mathRenderer.render(allMath)
-        if !serverSide { options.log("  note: some math is left to KaTeX in the browser (node or Debian's katex module not found)") }
+        let math = mathRenderer.render(allMath)
+        let mathHTML = math.html
+        if let reason = math.unavailable { options.log("  note: some math is left to KaTeX in the browser (\(reason))") }
+        var firstSpan = 0
+        for chapter in chapters {
+            let spans = chapter.scanned.math
+            for index in spans.indices {
+                guard let message = math.errors[firstSpan + index] else { continue }
+                let delimiter = spans[index].display ? "$$" : "$"
+                report.errors.append(NotebookError(
+                    "KaTeX cannot typeset \(delimiter)\(spans[index].tex)\(delimiter): \(message)",
+                    at: SourceLocation(file: chapter.displayPath,
+                                       line: index < chapter.scanned.mathLines.count ? chapter.scanned.mathLines[index] : nil),
+                    hint: "write the formula as KaTeX accepts it (https://katex.org/docs/supported.html lists its commands)"))
+            }
+            firstSpan += spans.count
+        }
 
         let assets = SiteAssets.discover()
         let navigation = chapters.map {
             NavigationItem(title: $0.title, url: $0.url, number: "\($0.number).", depth: $0.entry.depth)
         }
-        let layout = PageLayout(bookTitle: bookTitle(options), navigation: navigation, clientMath: !serverSide)
+        let layout = PageLayout(bookTitle: bookTitle(options), navigation: navigation, clientMath: !math.serverSide)
         var pages: [BuiltPage] = []
         var searchPages: [SearchPage] = []
         var mathOffset = 0
         var unlinked = 0
         for (index, chapter) in chapters.enumerated() {
-            let (linked, unknown) = ChapterDocument.crossReference(chapter.html, page: chapter.url, figures: figures)
+            let (references, unknown) = ChapterDocument.crossReference(chapter.html, page: chapter.url, figures: figures)
+            let linked = EscapedAt.restore(references)
             unlinked += unknown.filter(notBuilt.contains).count
             for id in unknown where !notBuilt.contains(id) {
-                let line = chapter.source.components(separatedBy: "\n").firstIndex { $0.contains("@\(id)") }.map { $0 + 1 }
+                let line = chapter.source.components(separatedBy: "\n").firstIndex { Self.refers(to: id, in: $0) }.map { $0 + 1 }
                 report.errors.append(NotebookError("no figure has the id '\(id)'", at: SourceLocation(file: chapter.displayPath, line: line),
                                                    hint: "cross-reference a block with `//| id: \(id)` that shows a chart"))
             }
@@ -246,6 +273,17 @@ public enum SiteBuilder {
             try AtomicFile.writeIfChanged(file.contents, to: options.outputFolder.appendingPathComponent(file.path))
         }
         let known = Set(extraFiles.map(\.path)).union(copied)
+        // What earlier builds made and this one does not is taken away before
+        // the link check, so that a link to a renamed chapter's old page fails.
+        var generated = known.union(pages.map(\.url))
+        if options.only == nil {
+            try removeStale(current: generated, chapters: chapters, options: options, report: &report)
+            try GeneratedFiles.writeManifest(generated, in: options.outputFolder)
+        } else if let previous = GeneratedFiles.readManifest(in: options.outputFolder) {
+            // A partial build removes nothing and forgets nothing.
+            generated.formUnion(previous)
+            try GeneratedFiles.writeManifest(generated, in: options.outputFolder)
+        }
         report.errors += LinkChecker.check(pages: pages, otherFiles: known, outputFolder: options.outputFolder)
         var changed = false
         for page in pages {
@@ -260,16 +298,62 @@ public enum SiteBuilder {
         }
     }
 
+    /// Removes the files earlier full builds made that this one did not
+    /// (`current`), and frozen results no block of the book reads any more;
+    /// says what went in one line.
+    static func removeStale(current: Set<String>, chapters: [ChapterDocument], options: BuildOptions,
+                            report: inout BuildReport) throws {
+        let stems = Set(chapters.map { String($0.entry.path.dropLast(3)) })
+        let stale = GeneratedFiles.staleFiles(in: options.outputFolder, current: current, chapterStems: stems)
+            + GeneratedFiles.orphanedResults(in: options.outputFolder, blocks: blockIDs(chapters),
+                                             chapters: options.chaptersDisplay).map(\.path)
+        guard !stale.isEmpty else { return }
+        let shown = try GeneratedFiles.remove(stale, from: options.outputFolder)
+        report.removed = stale
+        let listed = shown.count > 12 ? shown.prefix(12).joined(separator: ", ") + " and \(shown.count - 12) more"
+                                       : shown.joined(separator: ", ")
+        options.log("  removed \(stale.count) file\(stale.count == 1 ? "" : "s") from \(options.outputDisplay)/ that this build no longer makes: \(listed)")
+    }
+
+    /// Every block id of each chapter, by the chapter's path without `.md`.
+    static func blockIDs(_ chapters: [ChapterDocument]) -> [String: Set<String>] {
+        var ids: [String: Set<String>] = [:]
+        for chapter in chapters {
+            ids[String(chapter.entry.path.dropLast(3)), default: []].formUnion(chapter.scanned.blocks.map(\.id))
+        }
+        return ids
+    }
+
+    /// Whether `line` holds the reference `@id` (not `\@id`, which is text).
+    static func refers(to id: String, in line: String) -> Bool {
+        var rest = line[...]
+        while let found = rest.range(of: "@" + id) {
+            if found.lowerBound == rest.startIndex || rest[rest.index(before: found.lowerBound)] != "\\" { return true }
+            rest = rest[found.upperBound...]
+        }
+        return false
+    }
+
+    /// The files of the chapters folder (relative paths), leaving out what is
+    /// not the author's source: files and folders whose name starts with `.`
+    /// or `_` (`_site`, `_freeze`, `.git`), and the out and cache folders
+    /// when they lie inside it, so that the site never copies itself.
+    static func chapterFolderFiles(_ options: BuildOptions) -> [String] {
+        func real(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
+        let excluded = Set([real(options.outputFolder), real(options.cacheFolder)])
+        let skipped = { (name: Substring) in name.hasPrefix(".") || name.hasPrefix("_") }
+        return GeneratedFiles.filesBelow(options.chaptersFolder, fileLinks: true) { folder in
+            skipped(folder.split(separator: "/").last ?? "")
+                || excluded.contains(real(options.chaptersFolder.appendingPathComponent(folder)))
+        }.filter { !skipped($0.split(separator: "/").last ?? "") }
+    }
+
     /// Non-markdown files beside the chapters (images, data), copied into the site.
     static func copyChapterFiles(_ options: BuildOptions) throws -> Set<String> {
         var copied: Set<String> = []
-        let fileManager = FileManager.default
-        let files = fileManager.enumerator(atPath: options.chaptersFolder.path)?.allObjects as? [String] ?? []
-        for file in files where !file.hasSuffix(".md") && !file.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {
+        for file in chapterFolderFiles(options) where !file.hasSuffix(".md") {
             let source = options.chaptersFolder.appendingPathComponent(file)
-            var isFolder: ObjCBool = false
-            guard fileManager.fileExists(atPath: source.path, isDirectory: &isFolder), !isFolder.boolValue,
-                  let data = try? Data(contentsOf: source) else { continue }
+            guard let data = try? Data(contentsOf: source) else { continue }
             let target = options.outputFolder.appendingPathComponent(file)
             if (try? Data(contentsOf: target)) != data { try AtomicFile.write(data, to: target) }
             copied.insert(file)
