@@ -23,15 +23,6 @@ struct BookFolders: ParsableArguments {
         options.log = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         return options
     }
-
-    /// How to rerun a build on these folders, for hints: only the flags that differ from the defaults.
-    static func command(_ options: BuildOptions) -> String {
-        var words = ["tn build"]
-        if options.quick { words.append("--quick") }
-        if options.chaptersDisplay != "chapters" { words += ["--chapters", options.chaptersDisplay] }
-        if options.outputFolder.relativePath != "output" { words += ["--out", options.outputFolder.relativePath] }
-        return words.joined(separator: " ")
-    }
 }
 
 extension BackendChoice: ExpressibleByArgument {}
@@ -98,8 +89,7 @@ func runBuild(_ options: BuildOptions) throws {
         if report.stale.isEmpty {
             log("All \(report.reused.count) frozen results are up to date.")
         } else {
-            log("Stale frozen results (\(report.stale.count)); run `\(BookFolders.command(options))` and commit "
-                + "\(options.outputFolder.relativePath)/_freeze:")
+            log(options.staleResultsHeading(count: report.stale.count))
             report.stale.forEach { log("  \($0)") }
             throw ExitCode.failure
         }

@@ -1,11 +1,14 @@
-// `tn clean`: removes the compile cache and the built pages. The frozen
-// results (output/_freeze) are kept: they are committed, and rebuilding them
-// means running every experiment again. Only a folder that `tn build` wrote
-// (it holds the build's .build-stamp) is cleaned; anything else given as
-// --out, such as the working folder, the chapters or a git checkout, is
-// refused before a single file is removed.
+// `tn clean`: removes the compile cache and what `tn build` wrote into the
+// site folder (the pages, CSV files, assets and copies its manifest lists).
+// The frozen results (output/_freeze) are kept: they are committed, and
+// rebuilding them means running every experiment again; so are files an
+// author put there (a CNAME, say). Only a folder that `tn build` wrote (it
+// holds the build's .build-stamp) is cleaned; anything else given as --out,
+// such as the working folder, the chapters or a git checkout, is refused
+// before a single file is removed.
 import ArgumentParser
 import Foundation
+import Notebook
 
 struct Clean: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,12 +29,9 @@ struct Clean: ParsableCommand {
             try Self.checkIsSite(folder, named: out)
         }
         try? fileManager.removeItem(atPath: ".tn-cache")
-        var removed = 0
-        for name in (exists ? try fileManager.contentsOfDirectory(atPath: folder.path) : []) where name != "_freeze" {
-            try fileManager.removeItem(at: folder.appendingPathComponent(name))
-            removed += 1
-        }
-        print("Removed .tn-cache and \(removed) item\(removed == 1 ? "" : "s") of \(out)/ (kept \(out)/_freeze).")
+        let removed = exists ? try BuiltSite.clean(folder) : 0
+        print("Removed .tn-cache and the \(removed) file\(removed == 1 ? "" : "s") `tn build` wrote in \(out)/ "
+            + "(kept \(out)/_freeze and anything else).")
     }
 
     /// Throws unless `folder` is a site `tn build` wrote and nothing an author keeps elsewhere.
@@ -46,7 +46,7 @@ struct Clean: ParsableCommand {
         where fileManager.fileExists(atPath: folder.appendingPathComponent(marker).path) {
             throw OptionError("--out \(out) holds \(marker), so it is not a built site; nothing was removed")
         }
-        guard fileManager.fileExists(atPath: folder.appendingPathComponent(".build-stamp").path) else {
+        guard BuiltSite.isBuilt(folder) else {
             throw OptionError("--out \(out) was not written by `tn build` (it has no .build-stamp); nothing was removed. "
                 + "Give the folder `tn build --out` wrote to")
         }

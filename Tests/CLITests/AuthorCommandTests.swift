@@ -67,15 +67,17 @@ final class AuthorCommandTests: XCTestCase {
     }
 
     func testCleanRemovesABuiltSiteButKeepsItsFrozenResults() throws {
-        try write("site/.build-stamp", "1\n")
-        try write("site/one.html", "<html></html>\n")
-        try write("site/_freeze/one/greet.full.json", "{}\n")
-        try write(".tn-cache/bin/x", "")
+        let built = try tn(["build", "--quick", "--backend", "cpu", "--out", "site"])
+        XCTAssertEqual(built.status, 0, built.error)
+        XCTAssertTrue(exists("site/one.html") && exists("site/assets") && exists("site/.tn-manifest"))
+        try write("site/CNAME", "tutorial.example.org\n")
         let outcome = try tn(["clean", "--out", "site"])
         XCTAssertEqual(outcome.status, 0, outcome.error)
-        XCTAssertFalse(exists("site/one.html"))
-        XCTAssertFalse(exists(".tn-cache"))
-        XCTAssertTrue(exists("site/_freeze/one/greet.full.json"))
+        for gone in ["site/one.html", "site/index.html", "site/assets", "site/.build-stamp", "site/.tn-manifest", ".tn-cache"] {
+            XCTAssertFalse(exists(gone), "\(gone) is still there")
+        }
+        XCTAssertTrue(exists("site/_freeze/one/greet.quick.json"), "the frozen result went")
+        XCTAssertTrue(exists("site/CNAME"), "the author's own file went")
     }
 
     func testCleanRefusesWhatIsNotASite() throws {

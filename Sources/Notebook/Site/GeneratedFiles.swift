@@ -200,3 +200,30 @@ enum GeneratedFiles {
         return files
     }
 }
+
+/// `tn clean`: what a build wrote into a site folder, and only that.
+public enum BuiltSite {
+    /// Whether `tn build` wrote `folder` (it leaves its .build-stamp there).
+    public static func isBuilt(_ folder: URL) -> Bool {
+        FileManager.default.fileExists(atPath: folder.appendingPathComponent(".build-stamp").path)
+    }
+
+    /// Removes the pages, CSV files and chapter copies the manifest lists (or,
+    /// in a folder built before the manifest, the pages the layout wrote and
+    /// `data/`), `assets/`, the stamp and the manifest, and the folders that
+    /// leaves empty. Frozen results and files an author put there stay.
+    /// Returns how many files went.
+    public static func clean(_ folder: URL) throws -> Int {
+        var listed = GeneratedFiles.readManifest(in: folder)
+            ?? GeneratedFiles.earlierPages(in: folder, chapterStems: [])
+                .union(GeneratedFiles.filesBelow(folder.appendingPathComponent("data"), skipping: { _ in false })
+                    .map { "data/" + $0 })
+        listed.formUnion(GeneratedFiles.filesBelow(folder.appendingPathComponent("assets"), skipping: { _ in false })
+            .map { "assets/" + $0 })
+        listed.formUnion([".build-stamp", GeneratedFiles.manifestName])
+        let paths = listed.filter { GeneratedFiles.isSafe($0) && !$0.hasPrefix("_freeze/") }
+            .filter { GeneratedFiles.isRegularFileInside(folder, $0) }.sorted()
+        _ = try GeneratedFiles.remove(paths, from: folder)  // and the folders they leave empty
+        return paths.count
+    }
+}
