@@ -125,4 +125,27 @@ final class ParsingTests: XCTestCase {
         XCTAssertTrue(scanned.blocks.isEmpty)
         XCTAssertTrue(Markdown.render(scanned.markdown).html.contains("language-swift"))
     }
+
+    /// Near misses of `swift run` would silently only be shown: they are errors at the fence.
+    func testInfoStringsThatAlmostRunAreErrors() throws {
+        for info in ["{swift}", "{swift run}", "Swift run", "swift-run", "swiftrun", "SWIFT RUN"] {
+            let text = "# T\n\n```\(info)\nprint(1)\n```\n"
+            XCTAssertThrowsError(try ChapterScanner.scan(text, displayPath: "chapters/i.md"), info) { error in
+                XCTAssertTrue("\(error)".contains("chapters/i.md:3: error: this block would only be shown"), "\(error)")
+                XCTAssertTrue("\(error)".contains("```swift run"), "\(error)")
+            }
+        }
+        for info in ["swift", "swift run", "sh", "text", "swiftui"] {
+            XCTAssertNoThrow(try ChapterScanner.scan("```\(info)\nx\n```\n", displayPath: "chapters/i.md"), info)
+        }
+    }
+
+    /// An option line after a blank line or code would be a plain comment to Swift.
+    func testOptionLinesAfterTheCodeStartsAreErrors() {
+        let text = "# T\n\n```swift run\n//| caption: A\n\n//| id: late\nprint(1)\n```\n"
+        XCTAssertThrowsError(try ChapterScanner.scan(text, displayPath: "chapters/l.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/l.md:6: error: this option line comes after the block's code"),
+                          "\(error)")
+        }
+    }
 }

@@ -126,6 +126,12 @@ enum ChapterScanner {
                     errors.append(error)
                 }
             } else {
+                if fence.isNearlyExecutable {
+                    errors.append(NotebookError(
+                        "this block would only be shown: its info string is '\(fence.info)', and only `swift run` blocks run",
+                        at: location,
+                        hint: "write \(fence.marker)swift run (lower case, one space) to run it, or \(fence.marker)swift to only show it"))
+                }
                 output.append(contentsOf: lines[lineIndex...closeIndex])
             }
             lineIndex = closeIndex + 1
@@ -159,6 +165,15 @@ enum ChapterScanner {
                 throw NotebookError(problem.message, at: location, hint: "fix or remove this option line")
             }
             optionCount += 1
+        }
+        // An option line after the code has started is a comment to Swift and
+        // would be silently ignored (the id falling back to block-N).
+        for (offset, line) in body.enumerated().dropFirst(optionCount)
+        where line.trimmingCharacters(in: .whitespaces).hasPrefix("//|") {
+            throw NotebookError(
+                "this option line comes after the block's code has started, so it would be ignored",
+                at: SourceLocation(file: displayPath, line: fenceLine + 1 + offset),
+                hint: "move it up with the other `//|` lines, before any code, blank line or comment")
         }
         let code = body.dropFirst(optionCount).joined(separator: "\n")
         return ExecutableBlock(
@@ -198,6 +213,15 @@ struct Fence {
     var isExecutable: Bool {
         let words = info.split(separator: " ")
         return words.count >= 2 && words[0] == "swift" && words[1] == "run"
+    }
+
+    /// An info string that looks like an attempt at `swift run` but is not
+    /// one: Quarto's `{swift}`, `Swift run`, `swift-run`.
+    var isNearlyExecutable: Bool {
+        guard !isExecutable else { return false }
+        let lowered = info.lowercased()
+        return lowered.hasPrefix("{swift") || lowered.split(separator: " ").first?.filter(\.isLetter) == "swiftrun"
+            || lowered.split(separator: " ").prefix(2).joined() == "swiftrun"
     }
 
     func isClosed(by line: String) -> Bool {
