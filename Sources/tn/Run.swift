@@ -25,7 +25,7 @@ struct Run: ParsableCommand {
         }
         var failed = false
         for (block, result) in results {
-            print("── \(chapter):\(block.fenceLine) \(block.id) · \(result.status.rawValue) · \(String(format: "%.2f s", result.seconds))")
+            print("── \(chapter):\(block.fenceLine) \(block.id) · \(result.status.words) · \(String(format: "%.2f s", result.seconds))")
             if !result.stdout.isEmpty { print(result.stdout, terminator: result.stdout.hasSuffix("\n") ? "" : "\n") }
             for output in result.outputs {
                 switch output.kind {

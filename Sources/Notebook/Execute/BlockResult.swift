@@ -8,6 +8,17 @@ import NotebookRuntime
 public struct BlockResult: Codable, Equatable, Sendable {
     public enum Status: String, Codable, Sendable {
         case succeeded, failed, timedOut, crashed, compileError
+
+        /// In words, for the terminal and the page.
+        public var words: String {
+            switch self {
+            case .succeeded: return "succeeded"
+            case .failed: return "failed"
+            case .timedOut: return "timed out"
+            case .crashed: return "crashed"
+            case .compileError: return "did not compile"
+            }
+        }
     }
 
     public var key: String

@@ -45,7 +45,7 @@ struct BlockRenderer {
             let expected = block.options.errorExpected
             html += "<div class=\"block-error\(expected ? " expected" : "")\">"
             html += "<p class=\"block-error-title\">\(expected ? "This block fails, as expected" : "This block failed")</p>"
-            html += "<pre>\(HTMLText.escape(result.message ?? result.status.rawValue))</pre></div>\n"
+            html += "<pre>\(HTMLText.escape(result.message ?? result.status.words))</pre></div>\n"
         }
         return html + "</div>\n"
     }

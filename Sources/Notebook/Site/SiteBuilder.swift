@@ -100,9 +100,9 @@ public enum SiteBuilder {
                 }
                 let expected = block.options.errorExpected
                 options.log(String(format: "  %@ %@ %.2f s%@", result.succeeded ? "✓" : (expected ? "✓" : "✗"),
-                                   block.id, result.seconds, result.succeeded ? "" : " — \(result.status.rawValue)\(expected ? " (expected)" : "")"))
+                                   block.id, result.seconds, result.succeeded ? "" : " — \(result.status.words)\(expected ? " (expected)" : "")"))
                 if !result.succeeded && !expected {
-                    report.failures.append("\(name): \(result.message ?? result.status.rawValue)")
+                    report.failures.append("\(name): \(result.message ?? result.status.words)")
                 }
                 if result.succeeded || expected {
                     var frozen = result
