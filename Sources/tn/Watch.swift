@@ -14,7 +14,8 @@ struct Watch: ParsableCommand {
     func run() throws {
         var options = folders.buildOptions()
         options.quick = quick
-        let watched = [options.chaptersFolder, URL(fileURLWithPath: "Sources/Engine"), URL(fileURLWithPath: "Sources/Charts")]
+        let watched = [options.chaptersFolder, URL(fileURLWithPath: "Sources/Engine"), URL(fileURLWithPath: "Sources/Charts"),
+                       URL(fileURLWithPath: "Sources/NotebookRuntime")]
         var last = ""
         while true {
             let now = ChangeWatcher.fingerprint(watched)

@@ -41,13 +41,18 @@ public enum ChapterRunner {
 }
 
 /// `tn watch`: a cheap fingerprint (paths, sizes, modification times) of the
-/// files a build reads, polled to notice changes.
+/// files a build reads, polled to notice changes. Like the build's copy of the
+/// chapters folder, it leaves out names starting with `.` or `_` (an out
+/// folder such as `chapters/_site` would otherwise trigger a build after each
+/// build).
 public enum ChangeWatcher {
     public static func fingerprint(_ folders: [URL]) -> String {
         var hasher = SHA256()
         let fileManager = FileManager.default
         for folder in folders {
-            for file in (fileManager.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []).sorted() {
+            let files = (fileManager.enumerator(atPath: folder.path)?.allObjects as? [String] ?? [])
+                .filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0.hasPrefix("_") } }
+            for file in files.sorted() {
                 let attributes = try? fileManager.attributesOfItem(atPath: folder.appendingPathComponent(file).path)
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
                 hasher.field(folder.path + "/" + file, "\(attributes?[.size] ?? 0)-\(modified)")
