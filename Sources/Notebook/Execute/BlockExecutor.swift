@@ -23,7 +23,9 @@ struct BlockExecutor {
         try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
         let stdoutFile = workFolder.appendingPathComponent("\(block.index).stdout")
         let outputFile = workFolder.appendingPathComponent("\(block.index).jsonl")
+        let crashFile = workFolder.appendingPathComponent("\(block.index).crash.json")
         try? FileManager.default.removeItem(at: outputFile)
+        try? FileManager.default.removeItem(at: crashFile)
         let seed = block.options.seed ?? 42
         var environment = ProcessInfo.processInfo.environment
         environment["TN_OUTPUT"] = outputFile.path
@@ -31,8 +33,11 @@ struct BlockExecutor {
         environment["TN_PROGRESS"] = "lines"
         environment["TN_BACKEND"] = settings.backend
         environment["TN_SEED"] = "\(seed)"
-        // Swift's crash backtracer prints pages of registers; the runner only needs the error line.
-        environment["SWIFT_BACKTRACE"] = "enable=no"
+        // On a crash, Swift's backtracer writes where the block stopped to a
+        // JSON file (see CrashReport); without it, the backtrace is off, since
+        // its text is pages of registers.
+        environment["SWIFT_BACKTRACE"] = CrashReport.backtraceSetting(
+            reportFile: crashFile, backtracer: Toolchain.crashTools.backtracer) ?? "enable=no"
         // Every relayed line carries the block's elapsed time, and a quiet
         // block still reports that it is running every half minute.
         let progress = self.progress
@@ -44,7 +49,7 @@ struct BlockExecutor {
             stdoutFile: stdoutFile, timeout: timeout,
             onStderrLine: { line in
                 placements.note(line)
-                progress("\(elapsed())  \(line)")
+                if !Self.isBacktraceNote(line) && !line.isEmpty { progress("\(elapsed())  \(line)") }
             },
             onQuietInterval: { progress("\(elapsed())  \(block.id) still running") })
 
@@ -64,8 +69,8 @@ struct BlockExecutor {
                 + "raise it with `//| timeout: SECONDS` or make the block faster"
         case .signalled(let signal):
             status = .crashed
-            message = "the block crashed (signal \(signal)\(signal == 4 || signal == 5 ? ": a failed runtime check such as an index out of range, a nil unwrap or an overflow" : ""))"
-                + Self.crashDetail(processResult.stderrTail)
+            let crash = CrashReport.read(crashFile, executable: executable, symbolizer: Toolchain.crashTools.symbolizer)
+            message = Self.crashMessage(signal: signal, crash: crash, stderr: processResult.stderrTail)
         case .exited(let code) where code != 0 && status == .succeeded:
             status = .failed
             message = "the block exited with status \(code)" + Self.crashDetail(processResult.stderrTail)
@@ -74,6 +79,7 @@ struct BlockExecutor {
         }
         try? FileManager.default.removeItem(at: stdoutFile)
         try? FileManager.default.removeItem(at: outputFile)
+        try? FileManager.default.removeItem(at: crashFile)
         let (backend, device) = Self.provenance(backend: settings.backend, cpu: device, gpu: gpu, placements: placements.all)
         return BlockResult(
             key: key, blockID: block.id, status: status, message: message, stdout: stdout,
@@ -124,12 +130,57 @@ struct BlockExecutor {
         return (records, notice)
     }
 
+    /// What a crashed block is reported with: where it stopped and why, e.g.
+    /// "the block crashed at chapters/x.md:12: Index out of range", then the
+    /// end of its stderr.
+    static func crashMessage(signal: Int32, crash: CrashReport?, stderr: String) -> String {
+        var lines = crashLines(stderr)
+        var location = crash?.location
+        var reason = crash?.check
+        // fatalError prints "FILE:LINE: Fatal error: MESSAGE" (and, in code
+        // compiled without -O, precondition and assert their own words); in
+        // the chapter's code FILE is the chapter's (see ChapterCompiler.prelude).
+        let kinds = ["Fatal error", "Precondition failed", "Assertion failed"]
+        if let index = lines.lastIndex(where: { line in kinds.contains { line.contains($0) } }) {
+            let line = lines.remove(at: index)
+            let start = kinds.compactMap { line.range(of: $0)?.lowerBound }.min()!
+            let place = line[..<start].trimmingCharacters(in: .whitespaces)
+            if place.hasSuffix(":"), place.dropLast().range(of: #"\.md:[0-9]+$"#, options: .regularExpression) != nil {
+                location = location ?? String(place.dropLast())
+                reason = String(line[start...])
+            } else {
+                reason = line
+            }
+        }
+        var message = "the block crashed"
+        if let location { message += " at \(location)" }
+        if let reason {
+            message += ": \(reason)"
+        } else {
+            message += " (signal \(signal)\(signal == 4 || signal == 5 ? ": a failed runtime check such as an index out of range, a nil unwrap or an overflow" : ""))"
+        }
+        return message + (lines.isEmpty ? "" : ":\n" + lines.suffix(20).joined(separator: "\n"))
+    }
+
     /// The useful end of stderr after a crash (Swift's "Fatal error: ..." line).
     static func crashDetail(_ stderr: String) -> String {
-        let lines = stderr.split(separator: "\n").map(String.init)
-            .filter { !$0.hasPrefix("[progress]") }
+        let lines = crashLines(stderr)
         guard !lines.isEmpty else { return "" }
         return ":\n" + lines.suffix(20).joined(separator: "\n")
+    }
+
+    /// Stderr without progress lines and without the runtime's notes about
+    /// the backtrace ("*** Signal 4: Backtracing from 0x… done ***").
+    static func crashLines(_ stderr: String) -> [String] {
+        stderr.split(separator: "\n").map(String.init).filter { line in
+            !line.hasPrefix("[progress]") && !isBacktraceNote(line) && !line.trimmingCharacters(in: .whitespaces).isEmpty
+        }
+    }
+
+    /// A line the Swift runtime prints around a crash report: "*** Signal 4:
+    /// Backtracing from 0x… done ***", "swift-runtime: failed to suspend thread …".
+    static func isBacktraceNote(_ line: String) -> Bool {
+        line.hasPrefix("swift-runtime:") || (line.hasPrefix("*** ") && line.hasSuffix(" ***"))
     }
 }
 

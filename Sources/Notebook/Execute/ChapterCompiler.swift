@@ -3,6 +3,10 @@
 // block becomes a function whose body follows a #sourceLocation pointing into
 // the markdown, so compiler errors read chapters/FILE.md:LINE. The setup block
 // sits at file scope in its own file, so its declarations reach every block.
+// Before compiling, BlockSyntax checks each block's brackets, strings and
+// comments and looks for imports, which would otherwise break the generated
+// file for every block; such a block is reported at its line and left out.
+// Line tables (-gline-tables-only) let a crash be traced to the chapter's line.
 import Engine
 import Foundation
 
@@ -31,7 +35,19 @@ struct ChapterCompiler {
     /// Compiles `blocks` (those needing a run) plus the setup block of the chapter.
     func compile(chapterPath displayPath: String, setup: ExecutableBlock?, blocks: [ExecutableBlock]) throws -> CompiledChapter {
         let started = Date()
+        if let setup, let problems = Self.syntaxProblems(setup, displayPath: displayPath) {
+            // Every block is compiled beside the setup block, so none can run.
+            var all: [Int: String] = [:]
+            for block in blocks { all[block.index] = "the chapter's setup block cannot be compiled:\n" + problems }
+            return CompiledChapter(executable: nil, blockErrors: all, seconds: Date().timeIntervalSince(started))
+        }
         var excluded: [Int: String] = [:]
+        for block in blocks where !block.options.setup {
+            excluded[block.index] = Self.syntaxProblems(block, displayPath: displayPath)
+        }
+        if blocks.allSatisfy({ $0.options.setup || excluded[$0.index] != nil }) {
+            return CompiledChapter(executable: nil, blockErrors: excluded, seconds: Date().timeIntervalSince(started))
+        }
         // Two attempts: if errors fall only in some blocks, compile again without them,
         // so one broken block does not stop the others from running.
         for _ in 0..<2 {
@@ -55,7 +71,9 @@ struct ChapterCompiler {
             try FileManager.default.createDirectory(
                 at: executable.deletingLastPathComponent(), withIntermediateDirectories: true)
             let temporary = executable.path + ".tmp-\(getpid())"
-            var arguments = ["-O", "-module-name", "TNChapter", "-diagnostic-style", "llvm",
+            // Line tables cost a few per cent of the compile time and change no
+            // generated code; the crash backtrace reads them (see BlockExecutor).
+            var arguments = ["-O", "-gline-tables-only", "-module-name", "TNChapter", "-diagnostic-style", "llvm",
                              "-I", toolchain.binDirectory.appendingPathComponent("Modules").path]
             for folder in toolchain.moduleMapFolders() { arguments += ["-I", folder] }
             arguments += paths
@@ -69,14 +87,17 @@ struct ChapterCompiler {
                 return CompiledChapter(executable: executable, blockErrors: excluded, seconds: Date().timeIntervalSince(started))
             }
             try? FileManager.default.removeItem(atPath: temporary)
-            let errors = attribute(result.output, displayPath: displayPath, setup: setup, blocks: blocks)
+            // An error outside the blocks names the generated file; its folder
+            // under .tn-cache means nothing to the author.
+            let output = result.output.replacingOccurrences(of: workFolder.path + "/", with: "tn-generated ")
+            let errors = attribute(output, displayPath: displayPath, setup: setup, blocks: blocks)
             let newlyBroken = errors.blocks.filter { excluded[$0.key] == nil }
             if errors.unattributed.isEmpty && !newlyBroken.isEmpty {
                 excluded.merge(newlyBroken) { old, _ in old }
                 continue
             }
             // The setup block (or something outside the blocks) is broken: no block can run.
-            let message = errors.unattributed.isEmpty ? result.output : errors.unattributed
+            let message = errors.unattributed.isEmpty ? output : errors.unattributed
             var all = excluded
             for block in blocks where all[block.index] == nil { all[block.index] = message }
             return CompiledChapter(executable: nil, blockErrors: all, seconds: Date().timeIntervalSince(started))
@@ -86,22 +107,87 @@ struct ChapterCompiler {
         return CompiledChapter(executable: nil, blockErrors: all, seconds: Date().timeIntervalSince(started))
     }
 
+    /// The modules every block imports.
+    static let implicitImports = ["Foundation", "Engine", "Charts", "NotebookRuntime"]
+
+    /// What BlockSyntax finds wrong with a block before it is compiled, as
+    /// errors at the chapter's lines; nil when nothing is. Imports are allowed
+    /// in the setup block, which sits at file scope.
+    static func syntaxProblems(_ block: ExecutableBlock, displayPath: String) -> String? {
+        var errors: [(line: Int, error: NotebookError)] = []
+        if let problem = BlockSyntax.structuralProblem(in: block.code) {
+            let line = block.codeLine + problem.line
+            errors.append((line, NotebookError(
+                problem.message(firstLine: block.codeLine), at: SourceLocation(file: displayPath, line: line),
+                hint: problem.hint)))
+        }
+        if !block.options.setup {
+            let implicit = implicitImports.dropLast().joined(separator: ", ") + " and " + implicitImports.last!
+            for found in BlockSyntax.imports(in: block.code) {
+                let line = block.codeLine + found.line
+                let error = implicitImports.contains(found.module)
+                    ? NotebookError(
+                        "`\(found.declaration)` cannot go in a block (a block's code is the body of a function); "
+                            + "\(implicit) are already imported in every block",
+                        at: SourceLocation(file: displayPath, line: line),
+                        hint: "remove this line; other imports and file-scope declarations (extensions, operators) "
+                            + "go in the chapter's setup block (`//| setup: true`)")
+                    : NotebookError(
+                        "`\(found.declaration)` cannot go in a block (a block's code is the body of a function)",
+                        at: SourceLocation(file: displayPath, line: line),
+                        hint: "move it to the chapter's setup block (`//| setup: true`), whose imports reach every "
+                            + "block of the chapter; \(implicit) are already imported in every block")
+                errors.append((line, error))
+            }
+        }
+        guard !errors.isEmpty else { return nil }
+        return errors.sorted { $0.line < $1.line }.map(\.error.description).joined(separator: "\n")
+    }
+
     struct Source {
         var name: String
         var text: String
     }
 
+    /// Declared in the chapter's module, these shadow the standard library's:
+    /// `#filePath` is the path a #sourceLocation gives (chapters/FILE.md, where
+    /// `#fileID` would say TNChapter/FILE.md), and a failed precondition says
+    /// its message, which an optimised build otherwise drops.
+    static let prelude = """
+        @inline(__always) func fatalError(_ message: @autoclosure () -> String = String(), file: StaticString = #filePath, line: UInt = #line) -> Never {
+            Swift.fatalError(message(), file: file, line: line)
+        }
+        @inline(__always) func precondition(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(), file: StaticString = #filePath, line: UInt = #line) {
+            if !condition() { preconditionFailure(message(), file: file, line: line) }
+        }
+        @inline(__always) func preconditionFailure(_ message: @autoclosure () -> String = String(), file: StaticString = #filePath, line: UInt = #line) -> Never {
+            let text = message()
+            Swift.fatalError(text.isEmpty ? "Precondition failed" : "Precondition failed: \\(text)", file: file, line: line)
+        }
+
+        """
+
     func generate(displayPath: String, setup: ExecutableBlock?, blocks: [ExecutableBlock], excluded: Set<Int>) -> [Source] {
-        let imports = "import Foundation\nimport Engine\nimport Charts\nimport NotebookRuntime\n"
-        var setupText = "// Generated by tn from \(displayPath): the setup block.\n" + imports
+        let imports = Self.implicitImports.map { "import \($0)\n" }.joined()
+        var setupText = "// Generated by tn from \(displayPath): the setup block.\n" + imports + Self.prelude
+        // Imports hold for one file only: the setup block's own are repeated
+        // for the blocks, at their lines in the chapter.
+        var blockText = "// Generated by tn from \(displayPath): one function per block.\n" + imports
         if let setup {
             setupText += "#sourceLocation(file: \"\(displayPath)\", line: \(setup.codeLine))\n\(setup.code)\n#sourceLocation()\n"
+            for found in BlockSyntax.imports(in: setup.code) {
+                blockText += "#sourceLocation(file: \"\(displayPath)\", line: \(setup.codeLine + found.line))\n"
+                    + "\(found.declaration)\n#sourceLocation()\n"
+            }
         }
-        var blockText = "// Generated by tn from \(displayPath): one function per block.\n" + imports
         var table: [String] = []
         for block in blocks where !block.options.setup && !excluded.contains(block.index) {
-            blockText += "\nfunc tnBlock\(block.index)() throws {\n"
-            blockText += "#sourceLocation(file: \"\(displayPath)\", line: \(block.codeLine))\n\(block.code)\n#sourceLocation()\n}\n"
+            // The function's own line is in the chapter too (the fence or the
+            // last option line): line tables give code inlined into the function
+            // the function's file, so with the generated file there a trap in
+            // an inlined check would be placed in blocks.swift.
+            blockText += "\n#sourceLocation(file: \"\(displayPath)\", line: \(block.codeLine - 1))\n"
+            blockText += "func tnBlock\(block.index)() throws {\n\(block.code)\n#sourceLocation()\n}\n"
             table.append("\"\(block.index)\": tnBlock\(block.index)")
         }
         let mainText = "// Generated by tn: runs the block named by --block.\nimport NotebookRuntime\n"
@@ -128,11 +214,19 @@ struct ChapterCompiler {
                 return number >= block.codeLine && number < block.codeLine + count
             }
             if let owner, !owner.options.setup {
-                byBlock[owner.index, default: []].append(line)
-            } else {
+                if !byBlock[owner.index, default: []].contains(line) { byBlock[owner.index, default: []].append(line) }
+            } else if !unattributed.contains(line) {
+                // The setup block's imports are compiled twice (see generate).
                 unattributed.append(line)
             }
         }
-        return (byBlock.mapValues { $0.joined(separator: "\n") }, unattributed.joined(separator: "\n"))
+        return (byBlock.mapValues { lines in
+            var text = lines.joined(separator: "\n")
+            if lines.contains(where: { $0.contains("only valid at file scope") || $0.contains("may only be declared at file scope") }) {
+                text += "\n  fix: a block's code is the body of a function; extensions, operators and other "
+                    + "file-scope declarations go in the chapter's setup block (`//| setup: true`)"
+            }
+            return text
+        }, unattributed.joined(separator: "\n"))
     }
 }

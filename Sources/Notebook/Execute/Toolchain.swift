@@ -101,6 +101,21 @@ public struct Toolchain: Sendable {
     }
 }
 
+extension Toolchain {
+    /// Swift's crash backtracer and llvm-symbolizer, from the toolchain of the
+    /// swiftc on PATH (the one that compiles the blocks); nil where absent.
+    static let crashTools: (backtracer: String?, symbolizer: String?) = {
+        guard let swiftc = findExecutable("swiftc") else { return (nil, nil) }
+        let bin = URL(fileURLWithPath: swiftc).resolvingSymlinksInPath().deletingLastPathComponent()
+        let libexec = bin.deletingLastPathComponent().appendingPathComponent("libexec/swift")
+        let backtracer = ["linux/swift-backtrace-static", "linux/swift-backtrace", "macosx/swift-backtrace"]
+            .map { libexec.appendingPathComponent($0).path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let symbolizer = bin.appendingPathComponent("llvm-symbolizer").path
+        return (backtracer, FileManager.default.isExecutableFile(atPath: symbolizer) ? symbolizer : nil)
+    }()
+}
+
 func findExecutable(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     for folder in path.split(separator: ":") {
