@@ -56,10 +56,15 @@ struct ChapterCompiler {
             // (new object files) must give a new executable too.
             let key = SHA256.hash(sources.map { "\($0.name)\n\($0.text)" }.joined() + toolchain.binDirectory.path
                                   + (try objectsFingerprint()))
-            let executable = cacheFolder.appendingPathComponent("bin/\(key.prefix(24))")
-            if FileManager.default.isExecutableFile(atPath: executable.path) {
+            // One executable per chapter is kept: its name starts with the
+            // chapter's, and a new one replaces the chapter's older ones.
+            let prefix = Self.executablePrefix(displayPath)
+            let executable = cacheFolder.appendingPathComponent("bin/\(prefix)\(key.prefix(24))")
+            if Self.isUsableExecutable(executable) {
                 return CompiledChapter(executable: executable, blockErrors: excluded, seconds: Date().timeIntervalSince(started))
             }
+            // A damaged file (cut short, overwritten) is compiled again rather than failing to start.
+            try? FileManager.default.removeItem(at: executable)
             let workFolder = cacheFolder.appendingPathComponent("src/\(key.prefix(24))")
             try FileManager.default.createDirectory(at: workFolder, withIntermediateDirectories: true)
             var paths: [String] = []
@@ -84,6 +89,8 @@ struct ChapterCompiler {
                 guard rename(temporary, executable.path) == 0 else {
                     throw NotebookError("cannot move the compiled chapter to \(executable.path)")
                 }
+                Self.removeOlderExecutables(in: executable.deletingLastPathComponent(), prefix: prefix,
+                                            keeping: executable.lastPathComponent)
                 return CompiledChapter(executable: executable, blockErrors: excluded, seconds: Date().timeIntervalSince(started))
             }
             try? FileManager.default.removeItem(atPath: temporary)
@@ -105,6 +112,32 @@ struct ChapterCompiler {
         var all = excluded
         for block in blocks where all[block.index] == nil { all[block.index] = "the chapter could not be compiled" }
         return CompiledChapter(executable: nil, blockErrors: all, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// "chapters-intro-" for chapters/intro.md: letters, digits and '-' only.
+    static func executablePrefix(_ displayPath: String) -> String {
+        let stem = displayPath.hasSuffix(".md") ? String(displayPath.dropLast(3)) : displayPath
+        return String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "-" }) + "-"
+    }
+
+    /// An executable file that starts as one (ELF or Mach-O), not a damaged leftover.
+    static func isUsableExecutable(_ url: URL) -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: url.path),
+              let handle = FileHandle(forReadingAtPath: url.path) else { return false }
+        defer { try? handle.close() }
+        let magic = [UInt8](handle.readData(ofLength: 4))
+        return magic == [0x7F, 0x45, 0x4C, 0x46] || magic == [0xCF, 0xFA, 0xED, 0xFE]
+    }
+
+    /// Removes the chapter's earlier executables, so that the cache holds one per chapter.
+    static func removeOlderExecutables(in folder: URL, prefix: String, keeping name: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for other in names where other.hasPrefix(prefix) && other != name && !other.contains(".tmp-") {
+            // Only tn's own names: the prefix, then 24 hex digits.
+            let rest = other.dropFirst(prefix.count)
+            guard rest.count == 24, rest.allSatisfy(\.isHexDigit) else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(other))
+        }
     }
 
     /// The modules every block imports.
