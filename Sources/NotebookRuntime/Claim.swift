@@ -6,7 +6,9 @@
 public struct ClaimFailed: Error, CustomStringConvertible {
     public let statement: String
     public let evidence: String
-    public var description: String { "claim not borne out: \"\(statement)\" (\(evidence))" }
+    public var description: String {
+        "claim not borne out: \"\(statement)\"" + (evidence.isEmpty ? "" : " (\(evidence))")
+    }
 }
 
 /// Checks a claim the chapter makes about this block's results.
