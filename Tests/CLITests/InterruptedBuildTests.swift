@@ -36,7 +36,7 @@ final class InterruptedBuildTests: XCTestCase {
 
     /// Starts `tn build --quick` on the temporary book, stderr into `log`.
     private func startBuild(log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = ["build", "--quick", "--backend", "cpu", "--chapters", chapters.path, "--out", output.path]
@@ -160,7 +160,7 @@ final class SignalledBuildTests: XCTestCase {
     /// Starts the build, waits until the block runs, and returns the build and the block's pid.
     private func startBuildAndWaitForTheBlock() throws -> (build: Process, block: pid_t, log: URL) {
         let log = root.appendingPathComponent("build-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = BuiltExecutable.tn
         process.arguments = ["build", "--quick", "--backend", "cpu", "--chapters", "chapters", "--out", "output"]
