@@ -71,7 +71,8 @@ let package = Package(
 
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], exclude: ["Golden"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "NotebookRuntime", "Engine", "Charts"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "NotebookRuntime", "Engine", "Charts"],
+                    exclude: ["Fixtures"]),
         // Runs the built tn: exit statuses and one-line messages for bad flags.
         .testTarget(name: "CLITests", dependencies: ["tn"]),
     ],

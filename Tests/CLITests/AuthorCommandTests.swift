@@ -38,18 +38,7 @@ final class AuthorCommandTests: XCTestCase {
     }
 
     private func tn(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = BuiltExecutable.tn
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try BuiltExecutable.run(arguments, in: root)
     }
 
     func testRunPrintsTheChaptersOutputs() throws {

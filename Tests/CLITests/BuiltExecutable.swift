@@ -13,4 +13,22 @@ enum BuiltExecutable {
     }
 
     private final class Anchor {}
+
+    /// Runs the built `tn` to completion: its exit status and what it wrote to stdout and stderr.
+    static func run(_ arguments: [String], in folder: URL? = nil,
+                    environment: [String: String]? = nil) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = tn
+        process.arguments = arguments
+        if let folder { process.currentDirectoryURL = folder }
+        if let environment { process.environment = environment }
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
 }

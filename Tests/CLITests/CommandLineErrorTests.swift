@@ -16,23 +16,11 @@ final class CommandLineErrorTests: XCTestCase {
     }
 
     private func tn(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["TN_DATA"] = FileManager.default.temporaryDirectory
             .appendingPathComponent("tn-cli-tests-no-data-\(getpid())").path
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       output: String(decoding: outData, as: UTF8.self),
-                       error: String(decoding: errData, as: UTF8.self))
+        let result = try BuiltExecutable.run(arguments, environment: environment)
+        return Outcome(status: result.status, output: result.output, error: result.error)
     }
 
     /// Runs `arguments`, expects failure with a single line that mentions each of `mentions`.
