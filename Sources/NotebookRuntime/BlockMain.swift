@@ -9,8 +9,9 @@ public func runNotebookBlock(_ blocks: [String: () throws -> Void]) -> Never {
     setvbuf(stdout, nil, _IOLBF, 0)
     // `tn` stops its blocks when it is interrupted; if it is killed outright
     // (SIGKILL) it cannot, so the block checks four times a second that the
-    // `tn` that started it is still its parent, and ends when it is not.
-    let parent = getppid()
+    // `tn` that started it (TN_PARENT_PID, so that a tn gone before this line
+    // runs is noticed too) is still its parent, and ends when it is not.
+    let parent = ProcessInfo.processInfo.environment["TN_PARENT_PID"].flatMap { pid_t($0) } ?? getppid()
     Thread.detachNewThread {
         while getppid() == parent { usleep(250_000) }
         _exit(137)

@@ -158,12 +158,14 @@ final class SignalledBuildTests: XCTestCase {
     }
 
     /// Starts the build, waits until the block runs, and returns the build and the block's pid.
-    private func startBuildAndWaitForTheBlock() throws -> (build: Process, block: pid_t, log: URL) {
+    private func startBuildAndWaitForTheBlock(prefix: [String] = []) throws -> (build: Process, block: pid_t, log: URL) {
         let log = root.appendingPathComponent("build-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
-        process.executableURL = BuiltExecutable.tn
-        process.arguments = ["build", "--quick", "--backend", "cpu", "--chapters", "chapters", "--out", "output"]
+        let command = prefix + [BuiltExecutable.tn.path, "build", "--quick", "--backend", "cpu",
+                                "--chapters", "chapters", "--out", "output"]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = root
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = try FileHandle(forWritingTo: log)
@@ -178,7 +180,8 @@ final class SignalledBuildTests: XCTestCase {
             usleep(100_000)
         }
         process.terminate()
-        throw XCTSkip("the block did not start within 300 s: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
+        XCTFail("the block did not start within 300 s: " + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
+        throw CancellationError()
     }
 
     /// Whether `pid` is still running (not gone, not a zombie).
@@ -195,19 +198,36 @@ final class SignalledBuildTests: XCTestCase {
     }
 
     func testInterruptStopsTheRunningBlock() throws {
-        for signal in [SIGINT, SIGTERM] {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
             let (build, block, log) = try startBuildAndWaitForTheBlock()
             XCTAssertTrue(isRunning(block))
             kill(build.processIdentifier, signal)
             build.waitUntilExit()
             let text = try String(contentsOf: log, encoding: .utf8)
-            XCTAssertEqual(build.terminationStatus, 128 + signal, text)
+            // tn ends as the signal would have ended it, so a shell sees an interrupted command.
+            XCTAssertEqual(build.terminationReason, .uncaughtSignal, text)
+            XCTAssertEqual(build.terminationStatus, signal, text)
             XCTAssertTrue(text.contains("stopped 1 running process"), text)
             XCTAssertTrue(waitUntilGone(block, seconds: 5), "signal \(signal): the block outlived tn:\n\(text)")
             let frozen = root.appendingPathComponent("output/_freeze/long")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: frozen.path)) ?? []
             XCTAssertTrue(left.isEmpty, "an interrupted block left a frozen result: \(left)")
+            // The stopped block is not reported as crashed on a page of its own.
+            let page = root.appendingPathComponent("output/long.html")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: page.path), "a page was written for the stopped block")
         }
+    }
+
+    /// `nohup tn build`: the hang-up it was started to survive does not stop it.
+    func testAnIgnoredHangUpStaysIgnored() throws {
+        let (build, block, log) = try startBuildAndWaitForTheBlock(prefix: ["/usr/bin/nohup"])
+        kill(build.processIdentifier, SIGHUP)
+        usleep(1_500_000)
+        XCTAssertTrue(build.isRunning, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+        XCTAssertTrue(isRunning(block), "the block was stopped by an ignored SIGHUP")
+        kill(build.processIdentifier, SIGTERM)
+        build.waitUntilExit()
+        XCTAssertTrue(waitUntilGone(block, seconds: 5))
     }
 
     func testABlockWhoseBuildIsKilledEndsItself() throws {

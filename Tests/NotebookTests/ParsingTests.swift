@@ -148,4 +148,16 @@ final class ParsingTests: XCTestCase {
                           "\(error)")
         }
     }
+
+    /// mdBook writes `./intro.md`; a chapter has one name whichever way it is linked.
+    func testSummaryPathsAreNormalisedAndMayNotLeaveTheFolder() throws {
+        let entries = try BookSummary.parse("# B\n\n- [Intro](./intro.md)\n- [Part](./part/one.md)\n", displayPath: "chapters/SUMMARY.md")
+        XCTAssertEqual(entries.map(\.path), ["intro.md", "part/one.md"])
+        XCTAssertThrowsError(try BookSummary.parse("# B\n\n- [Up](../notes.md)\n", displayPath: "chapters/SUMMARY.md")) { error in
+            XCTAssertTrue("\(error)".contains("chapters/SUMMARY.md:3: error: '../notes.md' leaves the chapters folder"), "\(error)")
+        }
+        XCTAssertThrowsError(try BookSummary.parse("# B\n\n- [A](intro.md)\n- [B](./intro.md)\n", displayPath: "chapters/SUMMARY.md")) { error in
+            XCTAssertTrue("\(error)".contains("listed twice"), "\(error)")
+        }
+    }
 }

@@ -33,6 +33,8 @@ struct BlockExecutor {
         environment["TN_PROGRESS"] = "lines"
         environment["TN_BACKEND"] = settings.backend
         environment["TN_SEED"] = "\(seed)"
+        // The block ends itself when this process is gone (BlockMain's watchdog).
+        environment["TN_PARENT_PID"] = "\(getpid())"
         // On a crash, Swift's backtracer writes where the block stopped to a
         // JSON file (see CrashReport); without it, the backtrace is off, since
         // its text is pages of registers.

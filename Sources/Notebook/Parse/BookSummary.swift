@@ -49,9 +49,19 @@ public enum BookSummary {
                 continue
             }
             let label = String(line[line.index(after: labelStart)..<open.lowerBound])
-            let target = String(line[open.upperBound..<close])
+            var target = String(line[open.upperBound..<close])
+            // `./intro.md` (as `mdbook init` writes it) is intro.md: one name per
+            // chapter for its page, its data and its frozen results.
+            while target.hasPrefix("./") { target.removeFirst(2) }
             if target.isEmpty {
                 // mdBook's draft chapters: a title with no file yet.
+                continue
+            }
+            if target.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
+                errors.append(NotebookError(
+                    "'\(target)' leaves the chapters folder or is not a plain path",
+                    at: SourceLocation(file: displayPath, line: lineNumber),
+                    hint: "keep every chapter inside the chapters folder and link to it by its path there, without . or .."))
                 continue
             }
             guard target.hasSuffix(".md"), !target.contains("://"), !target.hasPrefix("/") else {

@@ -13,27 +13,38 @@ import Foundation
 
 public enum Interruption {
     /// Installs the handlers once; `folders` are swept for this process's
-    /// temporary files when a signal arrives.
+    /// temporary files when a signal arrives. A signal that was ignored when
+    /// `tn` started (`nohup tn build`, or SIGINT for a background job of a
+    /// script) stays ignored.
     public static func install(cleaning folders: [URL]) {
         state.setFolders(folders)
         state.installOnce()
     }
 
-    /// A child started by `ProcessRunner` or `BlockProcess`; stopped with its group on a signal.
-    static func started(_ pid: pid_t) { state.add(pid) }
+    /// A child started by `ProcessRunner` or `BlockProcess`; stopped with its
+    /// group on a signal. One that starts while `tn` is being interrupted is
+    /// stopped at once.
+    static func started(_ pid: pid_t) {
+        if !state.add(pid) {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+    }
 
     /// Called when a child has ended. If it ended because the build is being
     /// interrupted, the caller must not go on to record a "crashed" block or
-    /// write a page about it: the thread waits here until the handler exits.
+    /// write a page about it: the thread waits here until the handler ends the process.
     static func ended(_ pid: pid_t) {
         state.remove(pid)
         while state.interrupted { sleep(1) }
     }
 
-    /// Stops the running children as a signal would, without exiting; returns how many there were.
+    /// Marks the process as interrupted (no child starts after this) and
+    /// stops the running children, their groups included: SIGTERM, then
+    /// SIGKILL after `grace` seconds. Returns how many there were.
     @discardableResult
     static func stopChildren(grace: Double = 2) -> Int {
-        let children = state.children
+        let children = state.interrupt()
         for pid in children {
             kill(-pid, SIGTERM)
             kill(pid, SIGTERM)
@@ -47,7 +58,8 @@ public enum Interruption {
         return children.count
     }
 
-    /// Removes `*.tmp-PID` files of this process under the folders given to `install`.
+    /// Removes `*.tmp-PID` files of this process under the folders given to
+    /// `install`, not descending into `.build` or `.git`.
     static func removeTemporaryFiles() -> Int {
         let suffix = ".tmp-\(getpid())"
         var removed = 0
@@ -55,7 +67,9 @@ public enum Interruption {
         for folder in state.folders {
             guard let enumerator = fileManager.enumerator(atPath: folder.path) else { continue }
             while let relative = enumerator.nextObject() as? String {
-                guard relative.hasSuffix(suffix) else { continue }
+                let name = (relative as NSString).lastPathComponent
+                if name == ".build" || name == ".git" { enumerator.skipDescendants(); continue }
+                guard name.hasSuffix(suffix) else { continue }
                 if (try? fileManager.removeItem(at: folder.appendingPathComponent(relative))) != nil { removed += 1 }
             }
         }
@@ -74,7 +88,6 @@ public enum Interruption {
     }
 
     fileprivate static func handle(signal number: Int32) -> Never {
-        state.interrupted = true
         let stopped = stopChildren()
         let removed = removeTemporaryFiles()
         let name = [SIGINT: "interrupted", SIGTERM: "terminated", SIGHUP: "hung up"][number] ?? "signal \(number)"
@@ -82,18 +95,24 @@ public enum Interruption {
         if stopped > 0 { message += "; stopped \(stopped) running process\(stopped == 1 ? "" : "es")" }
         if removed > 0 { message += "; removed \(removed) unfinished file\(removed == 1 ? "" : "s")" }
         message += ". Pages and frozen results are as the last finished block left them.\n"
-        FileHandle.standardError.write(Data(message.utf8))
-        exit(128 + number)
+        // A plain write: after a hang-up or with a closed pipe it fails, and that must not matter.
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        // End the way the signal would have, so that a shell loop or a parent
+        // sees an interrupted tn (and nothing else runs at-exit code while the
+        // main thread is still busy).
+        signal(number, SIG_DFL)
+        raise(number)
+        _exit(128 + number)
     }
 }
 
 // The C handler may only do async-signal-safe work: it writes the signal's
 // number into a pipe, and a thread that waits on the pipe does the rest.
-nonisolated(unsafe) private var signalPipe: [Int32] = [-1, -1]
+nonisolated(unsafe) private var signalWriteEnd: Int32 = -1
 
 private func forwardSignal(_ number: Int32) {
     var byte = UInt8(truncatingIfNeeded: number)
-    _ = write(signalPipe[1], &byte, 1)
+    _ = write(signalWriteEnd, &byte, 1)
 }
 
 private final class InterruptionState: @unchecked Sendable {
@@ -103,17 +122,26 @@ private final class InterruptionState: @unchecked Sendable {
     private var installed = false
     private var signalled = false
 
-    var interrupted: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return signalled }
-        set { lock.lock(); signalled = newValue; lock.unlock() }
-    }
-
-    var children: [pid_t] { lock.lock(); defer { lock.unlock() }; return Array(running) }
+    var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return signalled }
     var folders: [URL] { lock.lock(); defer { lock.unlock() }; return cleaned }
 
-    func add(_ pid: pid_t) { lock.lock(); running.insert(pid); lock.unlock() }
+    /// False, adding nothing, once the process is being interrupted.
+    func add(_ pid: pid_t) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard !signalled else { return false }
+        running.insert(pid)
+        return true
+    }
+
     func remove(_ pid: pid_t) { lock.lock(); running.remove(pid); lock.unlock() }
     func setFolders(_ folders: [URL]) { lock.lock(); cleaned = folders; lock.unlock() }
+
+    /// Sets the flag and returns the children running at that moment.
+    func interrupt() -> [pid_t] {
+        lock.lock(); defer { lock.unlock() }
+        signalled = true
+        return Array(running)
+    }
 
     func installOnce() {
         lock.lock()
@@ -122,11 +150,16 @@ private final class InterruptionState: @unchecked Sendable {
         installed = true
         var descriptors: [Int32] = [-1, -1]
         guard pipe(&descriptors) == 0 else { return }
-        signalPipe = descriptors
+        // Close-on-exec, so that no child inherits the pipe.
+        for descriptor in descriptors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        signalWriteEnd = descriptors[1]
         // A handler (unlike SIG_IGN) is reset to the default in the children
         // we exec, so blocks and the compiler still die of these signals.
         for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number) { forwardSignal($0) }
+            let previous = signal(number) { forwardSignal($0) }
+            if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                signal(number, SIG_IGN)
+            }
         }
         let readEnd = descriptors[0]
         let reader = Thread {
