@@ -60,13 +60,15 @@ final class AuthorCommandTests: XCTestCase {
         XCTAssertEqual(built.status, 0, built.error)
         XCTAssertTrue(exists("site/one.html") && exists("site/assets") && exists("site/.tn-manifest"))
         try write("site/CNAME", "tutorial.example.org\n")
+        try write("site/assets/logo.svg", "<svg/>\n")
         let outcome = try tn(["clean", "--out", "site"])
         XCTAssertEqual(outcome.status, 0, outcome.error)
-        for gone in ["site/one.html", "site/index.html", "site/assets", "site/.build-stamp", "site/.tn-manifest", ".tn-cache"] {
+        for gone in ["site/one.html", "site/index.html", "site/assets/site.css", "site/assets/katex", "site/.build-stamp",
+                     "site/.tn-manifest", ".tn-cache"] {
             XCTAssertFalse(exists(gone), "\(gone) is still there")
         }
         XCTAssertTrue(exists("site/_freeze/one/greet.quick.json"), "the frozen result went")
-        XCTAssertTrue(exists("site/CNAME"), "the author's own file went")
+        XCTAssertTrue(exists("site/CNAME") && exists("site/assets/logo.svg"), "the author's own files went")
     }
 
     func testCleanRefusesWhatIsNotASite() throws {

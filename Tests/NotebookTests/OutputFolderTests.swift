@@ -66,6 +66,43 @@ final class OutputFolderTests: XCTestCase {
         try freeze(book, chapter: "order.md", text: order, outputs: [Self.chart])
     }
 
+    /// A chapter taken out of SUMMARY.md but still on disk keeps its frozen
+    /// results; a build of other chapters into the same folder, or into a
+    /// folder holding a checkout, removes nothing at all.
+    func testWhatAnUnlistedChapterOrAnotherBookLeftIsKept() throws {
+        let book = try makeBook()
+        XCTAssertTrue(try book.build().succeeded)
+        try book.write("SUMMARY.md", "# Book\n\n- [Ord](ord.md)\n- [Keep](keep.md)\n")
+        let unlisted = try book.build()
+        XCTAssertTrue(unlisted.succeeded, "\(unlisted.errors)")
+        XCTAssertTrue(exists(book, "_freeze/other/other-block.quick.json"), "an unlisted chapter's result went")
+        XCTAssertFalse(exists(book, "other.html"), "the page of a chapter no longer built stays")
+
+        // Another book into the same out folder.
+        let other = book.root.appendingPathComponent("other-book")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try "# Other book\n\n- [Solo](solo.md)\n".write(to: other.appendingPathComponent("SUMMARY.md"), atomically: true, encoding: .utf8)
+        try "# Solo\n\nText.\n".write(to: other.appendingPathComponent("solo.md"), atomically: true, encoding: .utf8)
+        let log = Lines()
+        let another = try book.build {
+            $0.chaptersFolder = other
+            $0.chaptersDisplay = "other-book"
+            $0.log = { log.append($0) }
+        }
+        XCTAssertTrue(another.removed.isEmpty, "\(another.removed)")
+        XCTAssertTrue(log.all.contains { $0.contains("was last built from chapters/, so this build removes nothing") }, "\(log.all)")
+        for path in ["ord.html", "_freeze/ord/fig-a.quick.json", "data/ord/fig-a-1.csv", "solo.html"] {
+            XCTAssertTrue(exists(book, path), path)
+        }
+
+        // An out folder holding a checkout: nothing is removed from it.
+        try FileManager.default.createDirectory(at: book.output.appendingPathComponent(".git"), withIntermediateDirectories: true)
+        try renameAndDelete(book)
+        let checkout = try book.build()
+        XCTAssertTrue(checkout.removed.isEmpty, "\(checkout.removed)")
+        XCTAssertTrue(exists(book, "ord.html") && exists(book, "_freeze/ord/fig-a.quick.json"))
+    }
+
     func testAFullBuildRemovesWhatRenamedAndDeletedChaptersLeftAndNothingElse() throws {
         let book = try makeBook()
         let first = try book.build()
@@ -94,8 +131,8 @@ final class OutputFolderTests: XCTestCase {
         let check = try book.build { $0.check = true }
         XCTAssertFalse(check.succeeded)
         XCTAssertEqual(check.stale.sorted(), [
-            "\(book.output.path)/_freeze/ord/fig-a.quick.json (chapters/ord.md is not listed in chapters/SUMMARY.md)",
-            "\(book.output.path)/_freeze/other/other-block.quick.json (chapters/other.md is not listed in chapters/SUMMARY.md)",
+            "\(book.output.path)/_freeze/ord/fig-a.quick.json (chapters/ord.md is gone)",
+            "\(book.output.path)/_freeze/other/other-block.quick.json (chapters/other.md is gone)",
         ])
         XCTAssertTrue(exists(book, "_freeze/ord/fig-a.quick.json"))
 

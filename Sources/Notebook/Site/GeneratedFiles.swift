@@ -28,18 +28,55 @@ enum GeneratedFiles {
     // MARK: The manifest
 
     /// The previous build's list, or nil when the out folder has none.
+    static let chaptersPrefix = "# chapters folder: "
+
     static func readManifest(in outputFolder: URL) -> Set<String>? {
         guard let text = try? String(contentsOf: outputFolder.appendingPathComponent(manifestName), encoding: .utf8) else {
             return nil
         }
         var lines = text.components(separatedBy: "\n")
-        if lines.first?.hasPrefix("#") == true { lines.removeFirst() }  // the header; a file may start with '#'
+        // The header lines; a file's own name may start with '#'.
+        if lines.first?.hasPrefix("#") == true { lines.removeFirst() }
+        if lines.first?.hasPrefix(chaptersPrefix) == true { lines.removeFirst() }
         return Set(lines.filter { !$0.isEmpty })
     }
 
-    static func writeManifest(_ paths: Set<String>, in outputFolder: URL) throws {
-        let text = ([manifestHeader] + paths.sorted()).joined(separator: "\n") + "\n"
+    /// The chapters folder (as given to `tn build`) of the build that wrote the manifest.
+    static func manifestChapters(in outputFolder: URL) -> String? {
+        guard let text = try? String(contentsOf: outputFolder.appendingPathComponent(manifestName), encoding: .utf8) else {
+            return nil
+        }
+        let lines = text.components(separatedBy: "\n").prefix(2)
+        return lines.first { $0.hasPrefix(chaptersPrefix) }.map { String($0.dropFirst(chaptersPrefix.count)) }
+    }
+
+    static func writeManifest(_ paths: Set<String>, chapters: String, in outputFolder: URL) throws {
+        let text = ([manifestHeader, chaptersPrefix + chapters] + paths.sorted()).joined(separator: "\n") + "\n"
         try AtomicFile.writeIfChanged(text, to: outputFolder.appendingPathComponent(manifestName))
+    }
+
+    /// Whether a build may remove anything from `outputFolder` at all: not
+    /// when it is the working folder or holds it, holds the chapters, or
+    /// holds a checkout or a package (`.git`, `SUMMARY.md`, `Package.swift`).
+    static func mayRemove(from outputFolder: URL, chaptersFolder: URL) -> Bool {
+        func real(_ url: URL) -> String {
+            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+            return path.hasSuffix("/") ? path : path + "/"
+        }
+        let out = real(outputFolder)
+        let working = real(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if working.hasPrefix(out) || real(chaptersFolder).hasPrefix(out) { return false }
+        return ![".git", "SUMMARY.md", "Package.swift"].contains {
+            FileManager.default.fileExists(atPath: outputFolder.appendingPathComponent($0).path)
+        }
+    }
+
+    /// A file's device and inode: two paths that name one file (a case-only
+    /// rename on a case-insensitive disk) have the same.
+    static func identity(of url: URL) -> [UInt64]? {
+        var info = stat()
+        guard lstat(url.path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 
     // MARK: What is stale
@@ -61,8 +98,16 @@ enum GeneratedFiles {
     /// `data/STEM/` for each such page whose chapter is not in the book.
     static func earlierPages(in outputFolder: URL, chapterStems: Set<String>) -> Set<String> {
         var found: Set<String> = []
-        for path in filesBelow(outputFolder, skipping: { $0 == "_freeze" || $0 == "assets" || $0.hasPrefix(".") || $0.contains("/.") })
-        where path.hasSuffix(".html") {
+        // Not into another site's folder (one with its own stamp or frozen results).
+        let fileManager = FileManager.default
+        let otherSite = { (folder: String) in
+            [".build-stamp", ".tn-manifest", "_freeze"].contains {
+                fileManager.fileExists(atPath: outputFolder.appendingPathComponent(folder + "/" + $0).path)
+            }
+        }
+        for path in filesBelow(outputFolder, skipping: {
+            $0 == "_freeze" || $0 == "assets" || $0.hasPrefix(".") || $0.contains("/.") || otherSite($0)
+        }) where path.hasSuffix(".html") {
             guard let handle = FileHandle(forReadingAtPath: outputFolder.appendingPathComponent(path).path) else { continue }
             let head = String(decoding: handle.readData(ofLength: 1024), as: UTF8.self)
             try? handle.close()
@@ -89,7 +134,10 @@ enum GeneratedFiles {
     /// `blocks`: the ids of each chapter's blocks, by chapter stem (`part/nested`);
     /// `chapters`: the chapters folder as the author named it. A file counts
     /// only when it is named as the build names them and reads as a result.
-    static func orphanedResults(in outputFolder: URL, blocks: [String: Set<String>], chapters: String) -> [OrphanedResult] {
+    /// A chapter that is still in the chapters folder but not listed keeps its
+    /// results (`chaptersFolder`), as it may be listed again.
+    static func orphanedResults(in outputFolder: URL, blocks: [String: Set<String>], chapters: String,
+                                chaptersFolder: URL) -> [OrphanedResult] {
         let freeze = outputFolder.appendingPathComponent("_freeze")
         var orphans: [OrphanedResult] = []
         for file in filesBelow(freeze, skipping: { _ in false }) {
@@ -106,7 +154,9 @@ enum GeneratedFiles {
                 guard !ids.contains(pieces[0]) else { continue }
                 reason = "\(chapters)/\(stem).md has no block '\(pieces[0])'"
             } else {
-                reason = "\(chapters)/\(stem).md is not listed in \(chapters)/SUMMARY.md"
+                guard !FileManager.default.fileExists(atPath: chaptersFolder.appendingPathComponent(stem + ".md").path)
+                else { continue }
+                reason = "\(chapters)/\(stem).md is gone"
             }
             guard isRegularFileInside(outputFolder, path),
                   let data = try? Data(contentsOf: outputFolder.appendingPathComponent(path)),
@@ -214,12 +264,11 @@ public enum BuiltSite {
     /// leaves empty. Frozen results and files an author put there stay.
     /// Returns how many files went.
     public static func clean(_ folder: URL) throws -> Int {
-        var listed = GeneratedFiles.readManifest(in: folder)
-            ?? GeneratedFiles.earlierPages(in: folder, chapterStems: [])
-                .union(GeneratedFiles.filesBelow(folder.appendingPathComponent("data"), skipping: { _ in false })
-                    .map { "data/" + $0 })
+        // Without a manifest (a site from before it): the pages the layout
+        // wrote and their CSV folders.
+        var listed = GeneratedFiles.readManifest(in: folder) ?? GeneratedFiles.earlierPages(in: folder, chapterStems: [])
         listed.formUnion(GeneratedFiles.filesBelow(folder.appendingPathComponent("assets"), skipping: { _ in false })
-            .map { "assets/" + $0 })
+            .filter(SiteAssets.isInstalled).map { "assets/" + $0 })
         listed.formUnion([".build-stamp", GeneratedFiles.manifestName])
         let paths = listed.filter { GeneratedFiles.isSafe($0) && !$0.hasPrefix("_freeze/") }
             .filter { GeneratedFiles.isRegularFileInside(folder, $0) }.sorted()

@@ -42,6 +42,12 @@ struct SiteAssets {
         }
     }
 
+    /// Whether `path` (inside assets/) is one of the files `install` writes, as
+    /// opposed to an author's own (a logo, a stylesheet).
+    static func isInstalled(_ path: String) -> Bool {
+        ["site.css", "site.js", "search-index.js", "highlight/highlight.min.js"].contains(path) || path.hasPrefix("katex/")
+    }
+
     private func copy(_ source: URL, to target: URL) throws {
         let fileManager = FileManager.default
         let real = source.resolvingSymlinksInPath()

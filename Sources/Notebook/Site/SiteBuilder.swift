@@ -62,7 +62,8 @@ public enum SiteBuilder {
         }
         if options.check {
             for orphan in GeneratedFiles.orphanedResults(
-                in: options.outputFolder, blocks: blockIDs(chapters), chapters: options.chaptersDisplay) {
+                in: options.outputFolder, blocks: blockIDs(chapters), chapters: options.chaptersDisplay,
+                chaptersFolder: options.chaptersFolder) {
                 report.stale.append("\(options.outputDisplay)/\(orphan.path) (\(orphan.reason))")
             }
             report.totalSeconds = Date().timeIntervalSince(started)
@@ -278,11 +279,11 @@ public enum SiteBuilder {
         var generated = known.union(pages.map(\.url))
         if options.only == nil {
             try removeStale(current: generated, chapters: chapters, options: options, report: &report)
-            try GeneratedFiles.writeManifest(generated, in: options.outputFolder)
+            try GeneratedFiles.writeManifest(generated, chapters: options.chaptersDisplay, in: options.outputFolder)
         } else if let previous = GeneratedFiles.readManifest(in: options.outputFolder) {
             // A partial build removes nothing and forgets nothing.
             generated.formUnion(previous)
-            try GeneratedFiles.writeManifest(generated, in: options.outputFolder)
+            try GeneratedFiles.writeManifest(generated, chapters: options.chaptersDisplay, in: options.outputFolder)
         }
         report.errors += LinkChecker.check(pages: pages, otherFiles: known, outputFolder: options.outputFolder)
         var changed = false
@@ -303,12 +304,40 @@ public enum SiteBuilder {
     /// says what went in one line.
     static func removeStale(current: Set<String>, chapters: [ChapterDocument], options: BuildOptions,
                             report: inout BuildReport) throws {
+        let out = options.outputFolder
+        guard GeneratedFiles.mayRemove(from: out, chaptersFolder: options.chaptersFolder) else {
+            options.log("  note: \(options.outputDisplay)/ holds the working folder, the chapters, a checkout or a package, "
+                + "so this build removes nothing from it")
+            return
+        }
+        // An out folder last built from other chapters keeps what that build made.
+        if let previous = GeneratedFiles.manifestChapters(in: out), previous != options.chaptersDisplay {
+            options.log("  note: \(options.outputDisplay)/ was last built from \(previous)/, so this build removes nothing from it")
+            return
+        }
         let stems = Set(chapters.map { String($0.entry.path.dropLast(3)) })
-        let stale = GeneratedFiles.staleFiles(in: options.outputFolder, current: current, chapterStems: stems)
-            + GeneratedFiles.orphanedResults(in: options.outputFolder, blocks: blockIDs(chapters),
-                                             chapters: options.chaptersDisplay).map(\.path)
+        let candidates = GeneratedFiles.staleFiles(in: out, current: current, chapterStems: stems)
+            + GeneratedFiles.orphanedResults(in: out, blocks: blockIDs(chapters), chapters: options.chaptersDisplay,
+                                             chaptersFolder: options.chaptersFolder).map(\.path)
+        guard !candidates.isEmpty else { return }
+        // What this build wrote or reads, by identity: on a case-insensitive
+        // disk a chapter renamed only in case names its old files too.
+        var protected: Set<[UInt64]> = []
+        for path in current { GeneratedFiles.identity(of: out.appendingPathComponent(path)).map { protected.insert($0) } }
+        let store = FreezeStore(outputFolder: out)
+        for chapter in chapters {
+            for block in chapter.scanned.blocks {
+                for scale in ["full", "quick"] {
+                    let url = store.url(chapter: chapter.entry.path, blockID: block.id, scale: scale)
+                    GeneratedFiles.identity(of: url).map { protected.insert($0) }
+                }
+            }
+        }
+        let stale = candidates.filter { path in
+            GeneratedFiles.identity(of: out.appendingPathComponent(path)).map { !protected.contains($0) } ?? true
+        }
         guard !stale.isEmpty else { return }
-        let shown = try GeneratedFiles.remove(stale, from: options.outputFolder)
+        let shown = try GeneratedFiles.remove(stale, from: out)
         report.removed = stale
         let listed = shown.count > 12 ? shown.prefix(12).joined(separator: ", ") + " and \(shown.count - 12) more"
                                        : shown.joined(separator: ", ")
