@@ -26,9 +26,19 @@ enum BuiltExecutable {
         process.standardOutput = output
         process.standardError = error
         try process.run()
+        // Both pipes at once: one left unread fills up and stops tn.
+        let errorBox = ErrorBox()
+        let reader = Thread { errorBox.data = error.fileHandleForReading.readDataToEndOfFile(); errorBox.done.signal() }
+        reader.start()
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
+        errorBox.done.wait()
+        let errData = errorBox.data
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
+}
+
+private final class ErrorBox: @unchecked Sendable {
+    var data = Data()
+    let done = DispatchSemaphore(value: 0)
 }

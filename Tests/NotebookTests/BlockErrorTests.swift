@@ -93,6 +93,11 @@ final class BlockErrorTests: XCTestCase {
                 //| setup: true
                 import Synchronization
                 let start = 40
+                #if os(Linux)
+                import Glibc
+                #else
+                import Darwin
+                #endif
                 ```
 
                 ```swift run
@@ -126,16 +131,17 @@ final class BlockErrorTests: XCTestCase {
         let all = report.failures.joined(separator: "\n")
         XCTAssertEqual(report.failures.count, 3, all)
         let foundation = try XCTUnwrap(failure(report, "foundation"), all)
-        XCTAssertTrue(foundation.contains("chapters/imports.md:11: error: `import Foundation` cannot go in a block"), foundation)
+        XCTAssertTrue(foundation.contains("chapters/imports.md:16: error: `import Foundation` cannot go in a block"), foundation)
         XCTAssertTrue(foundation.contains("Foundation, Engine, Charts and NotebookRuntime are already imported in every block"), foundation)
         let other = try XCTUnwrap(failure(report, "other"), all)
-        XCTAssertTrue(other.contains("chapters/imports.md:18: error: `import Dispatch` cannot go in a block"), other)
+        XCTAssertTrue(other.contains("chapters/imports.md:23: error: `import Dispatch` cannot go in a block"), other)
         XCTAssertTrue(other.contains("setup block (`//| setup: true`)"), other)
         // Extensions are left to the compiler, whose message gains the way out.
         let extensionFailure = try XCTUnwrap(failure(report, "extension"), all)
-        XCTAssertTrue(extensionFailure.contains("chapters/imports.md:23:1: error: declaration is only valid at file scope"), extensionFailure)
+        XCTAssertTrue(extensionFailure.contains("chapters/imports.md:28:1: error: declaration is only valid at file scope"), extensionFailure)
         XCTAssertTrue(extensionFailure.contains("fix: a block's code is the body of a function"), extensionFailure)
-        // The setup block's import reaches the blocks.
+        // The setup block's imports reach the blocks, its #if choosing between
+        // Glibc and Darwin as in the setup block.
         let page = try book.page("imports.html")
         XCTAssertTrue(page.contains("mutex 42"), "the setup block's import did not reach the block")
         assertNoGeneratedPaths(report, page)

@@ -128,4 +128,20 @@ final class BlockSyntaxTests: XCTestCase {
         }
         XCTAssertGreaterThan(blocks, 20)
     }
+
+    /// Swift does not parse a false `#if swift(…)` or `#if compiler(…)` branch,
+    /// so brackets there are none of the lexer's business.
+    func testVersionConditionsAreLeftToTheCompiler() {
+        XCTAssertNil(BlockSyntax.structuralProblem(in: "#if swift(>=99)\nlet x = [1, 2\n#else\nlet x = [1, 2]\n#endif\n"))
+        XCTAssertNil(BlockSyntax.structuralProblem(in: "#if compiler(>=99)\nlet s = \"open\n#endif\n"))
+        XCTAssertNotNil(BlockSyntax.structuralProblem(in: "#if os(Linux)\nlet x = [1, 2\n#endif\n"))
+    }
+
+    func testImportsKeepTheConditionsAroundThem() {
+        let code = "import A\nlet k = 1\n#if os(Linux)\nimport Glibc\n#else\n  import Darwin\n#endif\n// import Nothing\n"
+        let found = BlockSyntax.importsWithConditions(in: code)
+        XCTAssertEqual(found.map(\.text), ["import A", "#if os(Linux)", "import Glibc", "#else", "import Darwin", "#endif"])
+        XCTAssertEqual(found.map(\.line), [0, 2, 3, 4, 5, 6])
+        XCTAssertEqual(found.map(\.isImport), [true, false, true, false, true, false])
+    }
 }

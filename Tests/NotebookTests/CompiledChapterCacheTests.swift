@@ -42,5 +42,12 @@ final class CompiledChapterCacheTests: XCTestCase {
         XCTAssertTrue(refreshed.succeeded, "\(refreshed.errors) \(refreshed.failures)")
         XCTAssertTrue(try book.page("intro.html").contains("42 two"))
         XCTAssertTrue(ChapterCompiler.isUsableExecutable(path), "\((try? executables(book)) ?? [])")
+
+        // Cut short after its header, it is damaged too.
+        let bytes = try Data(contentsOf: path)
+        let cut = book.root.appendingPathComponent("cut")
+        try bytes.prefix(bytes.count / 2).write(to: cut)
+        chmod(cut.path, 0o755)
+        XCTAssertFalse(ChapterCompiler.isUsableExecutable(cut))
     }
 }

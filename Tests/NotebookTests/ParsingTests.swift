@@ -141,7 +141,10 @@ final class ParsingTests: XCTestCase {
     }
 
     /// An option line after a blank line or code would be a plain comment to Swift.
-    func testOptionLinesAfterTheCodeStartsAreErrors() {
+    func testOptionLinesAfterTheCodeStartsAreErrors() throws {
+        // A comment that only starts like an option line is a comment.
+        let comment = "```swift run\n//| id: a\nlet g = 1.0\n//|g| is the norm\nlet text = \"\"\"\n//| not: an option\n\"\"\"\n```\n"
+        XCTAssertEqual(try ChapterScanner.scan(comment, displayPath: "chapters/l.md").blocks.first?.id, "a")
         let text = "# T\n\n```swift run\n//| caption: A\n\n//| id: late\nprint(1)\n```\n"
         XCTAssertThrowsError(try ChapterScanner.scan(text, displayPath: "chapters/l.md")) { error in
             XCTAssertTrue("\(error)".contains("chapters/l.md:6: error: this option line comes after the block's code"),

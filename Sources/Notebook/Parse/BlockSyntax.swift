@@ -44,9 +44,43 @@ struct ImportLine: Equatable, Sendable {
 
 enum BlockSyntax {
     /// The first bracket, string, comment or `#if` problem of `code`, if any.
+    /// Code under `#if swift(…)` or `#if compiler(…)` may be for another
+    /// compiler, which Swift does not parse when the condition is false; such
+    /// a block is left to the compiler.
     static func structuralProblem(in code: String) -> CodeProblem? {
+        if code.contains("swift(") || code.contains("compiler(") {
+            let versioned = code.split(separator: "\n").contains { line in
+                let trimmed = line.drop { $0 == " " || $0 == "\t" }
+                return (trimmed.hasPrefix("#if") || trimmed.hasPrefix("#elseif"))
+                    && (trimmed.contains("swift(") || trimmed.contains("compiler("))
+            }
+            if versioned { return nil }
+        }
         var lexer = Lexer(Array(code.utf8))
         return lexer.run()
+    }
+
+    /// The import declarations of `code` with the `#if`, `#elseif`, `#else`
+    /// and `#endif` lines among them, in order: what another file needs to
+    /// import what this code imports (`#if os(Linux)` / `import Glibc` / …).
+    static func importsWithConditions(in code: String) -> [(line: Int, text: String, isImport: Bool)] {
+        var lexer = Lexer(Array(code.utf8))
+        _ = lexer.run()
+        let lines = code.split(separator: "\n", omittingEmptySubsequences: false)
+        var found: [(line: Int, text: String, isImport: Bool)] = []
+        for number in lexer.linesStartingInCode.sorted() where number < lines.count {
+            let text = String(lines[number])
+            if let declaration = importDeclaration(text) {
+                found.append((number, declaration.declaration, true))
+                continue
+            }
+            let trimmed = text.drop { $0 == " " || $0 == "\t" }
+            let word = trimmed.prefix { !($0 == " " || $0 == "\t" || $0 == "(") }
+            if ["#if", "#elseif", "#else", "#endif"].contains(String(word)) {
+                found.append((number, String(trimmed), false))
+            }
+        }
+        return found
     }
 
     /// The `import` declarations that begin a line of code (not inside a

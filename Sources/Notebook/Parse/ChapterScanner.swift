@@ -141,6 +141,16 @@ enum ChapterScanner {
         return ScannedChapter(blocks: blocks, math: math, mathLines: mathLines, markdown: output.joined(separator: "\n"))
     }
 
+    /// `//| key:` with one of the option names: a line meant as an option,
+    /// not a comment that happens to start with `//|`.
+    static func isOptionLine(_ line: String) -> Bool {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("//|") else { return false }
+        let rest = trimmed.dropFirst(3).drop { $0 == " " }
+        guard let colon = rest.firstIndex(of: ":") else { return false }
+        return BlockOptions.knownKeys.contains(rest[..<colon].trimmingCharacters(in: .whitespaces))
+    }
+
     private static func parseBlock(body: [String], fenceLine: Int, index: Int, displayPath: String) throws -> ExecutableBlock {
         var options = BlockOptions()
         var optionCount = 0
@@ -168,8 +178,7 @@ enum ChapterScanner {
         }
         // An option line after the code has started is a comment to Swift and
         // would be silently ignored (the id falling back to block-N).
-        for (offset, line) in body.enumerated().dropFirst(optionCount)
-        where line.trimmingCharacters(in: .whitespaces).hasPrefix("//|") {
+        for (offset, line) in body.enumerated().dropFirst(optionCount) where Self.isOptionLine(line) {
             throw NotebookError(
                 "this option line comes after the block's code has started, so it would be ignored",
                 at: SourceLocation(file: displayPath, line: fenceLine + 1 + offset),

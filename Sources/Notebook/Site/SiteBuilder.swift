@@ -323,13 +323,15 @@ public enum SiteBuilder {
         // What this build wrote or reads, by identity: on a case-insensitive
         // disk a chapter renamed only in case names its old files too.
         var protected: Set<[UInt64]> = []
-        for path in current { GeneratedFiles.identity(of: out.appendingPathComponent(path)).map { protected.insert($0) } }
+        for path in current {
+            if let identity = GeneratedFiles.identity(of: out.appendingPathComponent(path)) { protected.insert(identity) }
+        }
         let store = FreezeStore(outputFolder: out)
         for chapter in chapters {
             for block in chapter.scanned.blocks {
                 for scale in ["full", "quick"] {
                     let url = store.url(chapter: chapter.entry.path, blockID: block.id, scale: scale)
-                    GeneratedFiles.identity(of: url).map { protected.insert($0) }
+                    if let identity = GeneratedFiles.identity(of: url) { protected.insert(identity) }
                 }
             }
         }
