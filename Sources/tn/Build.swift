@@ -77,6 +77,7 @@ struct Build: ParsableCommand {
 /// Runs a build and prints its summary; throws ExitCode.failure when it failed.
 func runBuild(_ options: BuildOptions) throws {
     Interruption.install(cleaning: [options.cacheFolder, options.outputFolder])
+    Interruption.removeLeftovers(in: [options.cacheFolder, options.outputFolder])
     let report: BuildReport
     do {
         report = try SiteBuilder.build(options)

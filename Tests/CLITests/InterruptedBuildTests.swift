@@ -230,6 +230,93 @@ final class SignalledBuildTests: XCTestCase {
         XCTAssertTrue(waitUntilGone(block, seconds: 5))
     }
 
+    /// A block that starts a process of its own and overruns its timeout:
+    /// both are stopped, and the timeout is reported at its time, not when the
+    /// subprocess would have ended.
+    func testATimeoutStopsWhatTheBlockStarted() throws {
+        try """
+            # Long
+
+            ```swift run
+            //| id: long
+            //| timeout: 3
+            let sleeper = Process()
+            sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            sleeper.arguments = ["60"]
+            try sleeper.run()
+            FileHandle.standardError.write(Data("block pid \\(sleeper.processIdentifier)\\n".utf8))
+            sleeper.waitUntilExit()
+            ```
+
+            """.write(to: root.appendingPathComponent("chapters/long.md"), atomically: true, encoding: .utf8)
+        let started = Date()
+        let (build, sleeper, log) = try startBuildAndWaitForTheBlock()
+        build.waitUntilExit()
+        let text = try String(contentsOf: log, encoding: .utf8)
+        XCTAssertTrue(text.contains("timed out"), text)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 45, "the build waited for the block's subprocess")
+        XCTAssertTrue(waitUntilGone(sleeper, seconds: 5), "the block's subprocess outlived its timeout")
+    }
+
+    /// Ctrl-C while a chapter compiles: the compiler's frontends, each in a
+    /// process group of its own, are stopped too.
+    func testInterruptingTheCompilerStopsItsFrontends() throws {
+        // Enough blocks to keep the compiler busy for a few seconds.
+        let blocks = (0..<60).map { "```swift run\n//| id: b\($0)\nlet v\($0) = (0..<\($0 + 3)).map { $0 * $0 }.reduce(0, +)\nshow(\"\\(v\($0))\", name: \"v\")\n```\n" }
+        try ("# Long\n\n" + blocks.joined(separator: "\n"))
+            .write(to: root.appendingPathComponent("chapters/long.md"), atomically: true, encoding: .utf8)
+        let log = root.appendingPathComponent("compile.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let build = Process()
+        build.executableURL = BuiltExecutable.tn
+        build.arguments = ["build", "--quick", "--backend", "cpu", "--chapters", "chapters", "--out", "output"]
+        build.currentDirectoryURL = root
+        build.standardOutput = try FileHandle(forWritingTo: log)
+        build.standardError = try FileHandle(forWritingTo: log)
+        try build.run()
+        // Wait for a swift-frontend below tn, then interrupt.
+        var frontends: [pid_t] = []
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, build.isRunning, frontends.isEmpty {
+            frontends = descendants(of: build.processIdentifier).filter { command($0).contains("swift-frontend") }
+            usleep(50_000)
+        }
+        guard !frontends.isEmpty else {
+            build.waitUntilExit()
+            throw XCTSkip("the compiler finished before it could be interrupted")
+        }
+        let everything = descendants(of: build.processIdentifier)
+        kill(build.processIdentifier, SIGINT)
+        build.waitUntilExit()
+        for pid in everything {
+            XCTAssertTrue(waitUntilGone(pid, seconds: 5), "\(command(pid)) outlived tn")
+        }
+        let bin = root.appendingPathComponent(".tn-cache/bin")
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: bin.path)) ?? []).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(left, [], "unfinished executables were left")
+    }
+
+    private func command(_ pid: pid_t) -> String {
+        (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.replacingOccurrences(of: "\0", with: " ") ?? ""
+    }
+
+    /// Every process below `root` in the parent tree.
+    private func descendants(of root: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+        }
+        var found: [pid_t] = []
+        var queue = [root]
+        while let pid = queue.popLast() {
+            for child in children[pid] ?? [] { found.append(child); queue.append(child) }
+        }
+        return found
+    }
+
     func testABlockWhoseBuildIsKilledEndsItself() throws {
         let (build, block, _) = try startBuildAndWaitForTheBlock()
         kill(build.processIdentifier, SIGKILL)

@@ -30,4 +30,28 @@ final class StderrRelayTests: XCTestCase {
         collector.finish()
         XCTAssertEqual(relayed.all, ["epoch 1", "epoch 2", "partial"])
     }
+
+    /// A progress bar redrawn with \r, and one line far too long: each costs
+    /// time in proportion to its size, and neither floods the terminal.
+    func testCarriageReturnsEndLinesAndALongLineIsCut() {
+        let relayed = BlockProgressTests.Lines()
+        let collector = StderrCollector { relayed.add($0) }
+        for step in 0..<200_000 { collector.append(Data("\r\(step) ".utf8)) }
+        collector.append(Data("\r\nweights: ".utf8) + Data(repeating: UInt8(ascii: "7"), count: 100_000) + Data("\nend\r\n".utf8))
+        collector.finish()
+        let lines = relayed.all
+        XCTAssertEqual(Array(lines.prefix(3)), ["0 ", "1 ", "2 "])
+        XCTAssertTrue(lines.last!.hasPrefix("… ") && lines.last!.hasSuffix("more lines of stderr not shown (the first 64 KB were)"),
+                      lines.last!)
+        XCTAssertLessThan(lines.reduce(0) { $0 + $1.utf8.count }, StderrCollector.relayLimit + 200)
+
+        let long = BlockProgressTests.Lines()
+        let single = StderrCollector { long.add($0) }
+        single.append(Data("a\r\nweights: ".utf8) + Data(repeating: UInt8(ascii: "7"), count: 10_000) + Data("\nend".utf8))
+        single.finish()
+        XCTAssertEqual(long.all.count, 3, "\(long.all.map { $0.prefix(20) })")
+        XCTAssertEqual(long.all.first, "a")
+        XCTAssertTrue(long.all[1].hasSuffix(" … (\(10_009 - StderrCollector.lineLimit) more bytes)"), String(long.all[1].suffix(40)))
+        XCTAssertEqual(long.all.last, "end")
+    }
 }

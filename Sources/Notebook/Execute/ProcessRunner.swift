@@ -71,10 +71,9 @@ enum BlockProcess {
         while process.isRunning {
             if Date().timeIntervalSince(started) > timeout {
                 timedOut = true
-                process.terminate()
-                let grace = Date()
-                while process.isRunning && Date().timeIntervalSince(grace) < 2 { usleep(20_000) }
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                // The block and whatever it started (a subprocess would
+                // otherwise hold its stderr open and outlive it).
+                Interruption.stop([process.processIdentifier], grace: 2)
                 break
             }
             if let onQuietInterval, quiet.secondsSinceReset > quietInterval {
@@ -85,7 +84,16 @@ enum BlockProcess {
         }
         process.waitUntilExit()
         errorPipe.fileHandleForReading.readabilityHandler = nil
-        collector.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        // What is left in the pipe, without waiting for its end: a process the
+        // block started may still hold it open.
+        let descriptor = errorPipe.fileHandleForReading.fileDescriptor
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            guard count > 0 else { break }
+            collector.append(Data(buffer[0..<count]))
+        }
         collector.finish()
         let termination: BlockTermination
         if timedOut {
@@ -124,6 +132,7 @@ final class StderrCollector: @unchecked Sendable {
     private let onLine: @Sendable (String) -> Void
     private var relayedBytes = 0
     private var withheldLines = 0
+    private var afterCarriageReturn = false
     private static let keepLimit = 64 * 1024
     static let relayLimit = 64 * 1024
 
@@ -131,13 +140,18 @@ final class StderrCollector: @unchecked Sendable {
         self.onLine = onLine
     }
 
+    /// The longest line relayed whole; a longer one is cut, saying by how much.
+    static let lineLimit = 4 * 1024
+
     private func relay(_ line: Data) {
         guard relayedBytes < Self.relayLimit else {
             withheldLines += 1
             return
         }
-        relayedBytes += line.count + 1
-        onLine(String(decoding: line, as: UTF8.self))
+        var text = String(decoding: line.prefix(Self.lineLimit), as: UTF8.self)
+        if line.count > Self.lineLimit { text += " … (\(line.count - Self.lineLimit) more bytes)" }
+        relayedBytes += min(line.count, Self.lineLimit) + 1
+        onLine(text)
     }
 
     func append(_ data: Data) {
@@ -146,10 +160,22 @@ final class StderrCollector: @unchecked Sendable {
         defer { lock.unlock() }
         kept.append(data)
         if kept.count > Self.keepLimit { kept = kept.suffix(Self.keepLimit) }
-        partial.append(data)
-        while let newline = partial.firstIndex(of: 10) {
-            relay(partial[partial.startIndex..<newline])
-            partial = Data(partial[(newline + 1)...])
+        // A line ends at \n, or at \r as a progress bar redraws it. Each byte
+        // is looked at once, and a line with no end in sight is cut.
+        var start = data.startIndex
+        for index in data.indices where data[index] == 10 || data[index] == 13 {
+            partial.append(data[start..<index])
+            // "\r\n" is one line end, and a \r that ends nothing is no line.
+            if !(partial.isEmpty && (data[index] == 13 || afterCarriageReturn)) { relay(partial) }
+            afterCarriageReturn = data[index] == 13
+            partial.removeAll(keepingCapacity: true)
+            start = index + 1
+        }
+        if start < data.endIndex { afterCarriageReturn = false }
+        partial.append(data[start...])
+        if partial.count > 4 * Self.lineLimit {
+            relay(partial)
+            partial.removeAll(keepingCapacity: true)
         }
     }
 

@@ -9,6 +9,10 @@ import Glibc
 public enum AtomicFile {
     /// Writes `data` to `url` atomically, creating parent folders as needed.
     public static func write(_ data: Data, to url: URL) throws {
+        // An interruption waits for a write under way to finish, and none
+        // starts after it (see Interruption).
+        Interruption.beginWrite()
+        defer { Interruption.endWrite() }
         let folder = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")

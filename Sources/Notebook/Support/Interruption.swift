@@ -40,22 +40,84 @@ public enum Interruption {
     }
 
     /// Marks the process as interrupted (no child starts after this) and
-    /// stops the running children, their groups included: SIGTERM, then
-    /// SIGKILL after `grace` seconds. Returns how many there were.
+    /// stops the running children with everything they started. Returns how
+    /// many children there were.
     @discardableResult
     static func stopChildren(grace: Double = 2) -> Int {
         let children = state.interrupt()
-        for pid in children {
-            kill(-pid, SIGTERM)
-            kill(pid, SIGTERM)
-        }
-        let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline, children.contains(where: isAlive) { usleep(20_000) }
-        for pid in children where isAlive(pid) {
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
-        }
+        stop(children, grace: grace)
         return children.count
+    }
+
+    /// Stops `pids` and all their descendants, each in its process group
+    /// (the compiler's frontends, a block's own subprocesses: Foundation gives
+    /// each a group of its own). SIGINT first, on which swiftc stops its
+    /// frontends itself; then SIGTERM; then, after `grace` seconds, SIGKILL.
+    static func stop(_ pids: [pid_t], grace: Double) {
+        guard !pids.isEmpty else { return }
+        var all = Set(pids)
+        all.formUnion(descendants(of: pids))
+        let signalAll = { (number: Int32) in
+            for pid in all {
+                kill(-pid, number)
+                kill(pid, number)
+            }
+        }
+        signalAll(SIGINT)
+        usleep(100_000)
+        all.formUnion(descendants(of: Array(all)))
+        signalAll(SIGTERM)
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline, all.contains(where: isAlive) { usleep(20_000) }
+        all.formUnion(descendants(of: Array(all)))
+        signalAll(SIGKILL)
+    }
+
+    /// Every process below `roots` in the parent tree, read from /proc.
+    static func descendants(of roots: [pid_t]) -> Set<pid_t> {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+        }
+        var found: Set<pid_t> = []
+        var queue = roots
+        while let pid = queue.popLast() {
+            for child in children[pid] ?? [] where found.insert(child).inserted { queue.append(child) }
+        }
+        return found
+    }
+
+    /// Around every AtomicFile write: once an interruption has begun, a new
+    /// write waits for the end instead, and the interruption's sweep waits
+    /// for a write under way, so no temporary file is left half made.
+    static func beginWrite() {
+        state.writeLock.lock()
+        if state.interrupted {
+            state.writeLock.unlock()
+            while true { sleep(1) }
+        }
+    }
+
+    static func endWrite() { state.writeLock.unlock() }
+
+    /// Removes temporary files (`*.tmp-PID`) that processes no longer running
+    /// left under `folders` (a tn killed outright, or from before this guard).
+    public static func removeLeftovers(in folders: [URL]) {
+        let fileManager = FileManager.default
+        for folder in folders {
+            guard let enumerator = fileManager.enumerator(atPath: folder.path) else { continue }
+            while let relative = enumerator.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                if name == ".build" || name == ".git" { enumerator.skipDescendants(); continue }
+                guard let range = name.range(of: ".tmp-", options: .backwards),
+                      let pid = pid_t(name[range.upperBound...]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+                try? fileManager.removeItem(at: folder.appendingPathComponent(relative))
+            }
+        }
     }
 
     /// Removes `*.tmp-PID` files of this process under the folders given to
@@ -89,6 +151,8 @@ public enum Interruption {
 
     fileprivate static func handle(signal number: Int32) -> Never {
         let stopped = stopChildren()
+        // Wait for a write under way; none starts after this (never unlocked).
+        state.writeLock.lock()
         let removed = removeTemporaryFiles()
         let name = [SIGINT: "interrupted", SIGTERM: "terminated", SIGHUP: "hung up"][number] ?? "signal \(number)"
         var message = "\ntn: \(name)"
@@ -117,6 +181,8 @@ private func forwardSignal(_ number: Int32) {
 
 private final class InterruptionState: @unchecked Sendable {
     private let lock = NSLock()
+    /// Held by each AtomicFile write, and for good by the interruption's handler.
+    let writeLock = NSLock()
     private var running: Set<pid_t> = []
     private var cleaned: [URL] = []
     private var installed = false
