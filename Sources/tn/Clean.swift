@@ -21,15 +21,22 @@ struct Clean: ParsableCommand {
         let fileManager = FileManager.default
         let folder = URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath()
         var isFolder: ObjCBool = false
-        let exists = fileManager.fileExists(atPath: folder.path, isDirectory: &isFolder)
-        if exists {
-            guard isFolder.boolValue else {
-                throw OptionError("--out \(out) is a file, not a site folder")
-            }
-            try Self.checkIsSite(folder, named: out)
+        guard fileManager.fileExists(atPath: folder.path, isDirectory: &isFolder) else {
+            throw OptionError("--out \(out) does not exist; nothing was removed (give the folder `tn build --out` wrote to)")
         }
+        guard isFolder.boolValue else {
+            throw OptionError("--out \(out) is a file, not a site folder")
+        }
+        try Self.checkIsSite(folder, named: out)
+        // Not while a build runs here: it uses .tn-cache and writes the site.
+        let lock: BuildLock
+        do { lock = try BuildLock(at: URL(fileURLWithPath: ".tn-cache/build.lock")) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        defer { withExtendedLifetime(lock) {} }
         try? fileManager.removeItem(atPath: ".tn-cache")
-        let removed = exists ? try BuiltSite.clean(folder) : 0
+        let removed = try BuiltSite.clean(folder)
         print("Removed .tn-cache and the \(removed) file\(removed == 1 ? "" : "s") `tn build` wrote in \(out)/ "
             + "(kept \(out)/_freeze and anything else).")
     }

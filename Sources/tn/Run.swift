@@ -13,6 +13,9 @@ struct Run: ParsableCommand {
     var quick = false
 
     func run() throws {
+        // `tn run chapters/intro` means chapters/intro.md, as --only does.
+        let chapter = FileManager.default.fileExists(atPath: self.chapter) || self.chapter.hasSuffix(".md")
+            ? self.chapter : self.chapter + ".md"
         var options = BookFolders.options(chapters: (chapter as NSString).deletingLastPathComponent, out: "output")
         options.quick = quick
         Interruption.install(cleaning: [options.cacheFolder])
@@ -37,7 +40,8 @@ struct Run: ParsableCommand {
                 case .error: break
                 }
             }
-            if let message = result.message { print("error: \(message)") }
+            // A compiler's or checker's message already reads "FILE:LINE: error: …".
+            if let message = result.message { print(message.contains(": error: ") ? message : "error: \(message)") }
             if !result.succeeded && !block.options.errorExpected { failed = true }
         }
         if failed { throw ExitCode.failure }

@@ -49,6 +49,12 @@ final class AuthorCommandTests: XCTestCase {
         XCTAssertTrue(outcome.output.contains("greeting = hello"), outcome.output)
     }
 
+    func testRunTakesAChapterWithoutItsExtension() throws {
+        let outcome = try tn(["run", "chapters/one", "--quick"])
+        XCTAssertEqual(outcome.status, 0, outcome.output + outcome.error)
+        XCTAssertTrue(outcome.output.contains("greeting = hello"), outcome.output)
+    }
+
     func testRunOfAMissingChapterNamesIt() throws {
         let outcome = try tn(["run", "chapters/absent.md"])
         XCTAssertNotEqual(outcome.status, 0)
@@ -76,7 +82,7 @@ final class AuthorCommandTests: XCTestCase {
         try write("repo/.build-stamp", "1\n")
         try write("plain/notes.txt", "mine\n")
         for (out, mention) in [(".", "working folder"), ("chapters", "SUMMARY.md"), ("repo", ".git"),
-                               ("plain", "no .build-stamp")] {
+                               ("plain", "no .build-stamp"), ("typo", "does not exist")] {
             let outcome = try tn(["clean", "--out", out])
             XCTAssertNotEqual(outcome.status, 0, "tn clean --out \(out) succeeded")
             XCTAssertTrue(outcome.error.contains(mention), "--out \(out): \(outcome.error)")

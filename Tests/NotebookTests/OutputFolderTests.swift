@@ -95,12 +95,16 @@ final class OutputFolderTests: XCTestCase {
             XCTAssertTrue(exists(book, path), path)
         }
 
-        // An out folder holding a checkout: nothing is removed from it.
+        // An out folder holding a checkout, or the chapters: no build at all.
         try FileManager.default.createDirectory(at: book.output.appendingPathComponent(".git"), withIntermediateDirectories: true)
         try renameAndDelete(book)
-        let checkout = try book.build()
-        XCTAssertTrue(checkout.removed.isEmpty, "\(checkout.removed)")
+        XCTAssertThrowsError(try book.build()) { error in
+            XCTAssertTrue("\(error)".contains("holds .git, so the site would be written among the sources"), "\(error)")
+        }
         XCTAssertTrue(exists(book, "ord.html") && exists(book, "_freeze/ord/fig-a.quick.json"))
+        XCTAssertThrowsError(try book.build { $0.outputFolder = book.root }) { error in
+            XCTAssertTrue("\(error)".contains("is the chapters folder or holds it"), "\(error)")
+        }
     }
 
     func testAFullBuildRemovesWhatRenamedAndDeletedChaptersLeftAndNothingElse() throws {

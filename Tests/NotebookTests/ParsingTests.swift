@@ -163,4 +163,16 @@ final class ParsingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("listed twice"), "\(error)")
         }
     }
+
+    /// As in CommonMark: a fence indented four spaces is an indented code block
+    /// (an example, shown), and such a line does not close a fence either.
+    func testFencesFollowCommonMarksIndentation() throws {
+        let example = "# T\n\nText.\n\n    ```swift run\n    print(\"only an example\")\n    ```\n"
+        XCTAssertTrue(try ChapterScanner.scan(example, displayPath: "chapters/f.md").blocks.isEmpty)
+        let inString = "```swift run\nlet snippet = \"\"\"\n    ```\n    code\n    ```\n    \"\"\"\nprint(snippet)\n```\n"
+        let block = try XCTUnwrap(try ChapterScanner.scan(inString, displayPath: "chapters/f.md").blocks.first)
+        XCTAssertTrue(block.code.hasSuffix("print(snippet)"), block.code)
+        let summary = try BookSummary.parse("# B\r\n\r\n- [A](a.md)\r\n", displayPath: "chapters/SUMMARY.md")
+        XCTAssertEqual(summary.map(\.path), ["a.md"], "CRLF line ends")
+    }
 }

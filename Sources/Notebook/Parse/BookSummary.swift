@@ -33,7 +33,8 @@ public enum BookSummary {
         var entries: [SummaryEntry] = []
         var errors: [NotebookError] = []
         var seen: [String: Int] = [:]
-        for (index, rawLine) in text.components(separatedBy: "\n").enumerated() {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
             let indent = rawLine.prefix { $0 == " " || $0 == "\t" }
                 .reduce(0) { $0 + ($1 == "\t" ? 4 : 1) }

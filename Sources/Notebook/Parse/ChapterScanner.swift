@@ -204,6 +204,9 @@ struct Fence {
 
     init?(opening line: String) {
         let indent = line.prefix { $0 == " " }.count
+        // Four spaces or more make an indented code block in CommonMark, so
+        // a fence there is text shown as code (an example), never a block.
+        guard indent <= 3 else { return nil }
         let rest = line.dropFirst(indent)
         guard let first = rest.first, first == "`" || first == "~" else { return nil }
         let length = rest.prefix { $0 == first }.count
@@ -229,11 +232,14 @@ struct Fence {
     var isNearlyExecutable: Bool {
         guard !isExecutable else { return false }
         let lowered = info.lowercased()
-        return lowered.hasPrefix("{swift") || lowered.split(separator: " ").first?.filter(\.isLetter) == "swiftrun"
-            || lowered.split(separator: " ").prefix(2).joined() == "swiftrun"
+        let words = lowered.split(separator: " ")
+        return lowered.hasPrefix("{swift") || words.first?.filter(\.isLetter) == "swiftrun"
+            || words.prefix(2).joined().filter(\.isLetter) == "swiftrun"
     }
 
     func isClosed(by line: String) -> Bool {
+        // As in CommonMark: a closing fence is indented at most three spaces.
+        guard line.prefix(while: { $0 == " " }).count <= 3 else { return false }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         return trimmed.count >= length && trimmed.allSatisfy { $0 == character }
     }

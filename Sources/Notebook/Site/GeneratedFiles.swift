@@ -55,22 +55,6 @@ enum GeneratedFiles {
         try AtomicFile.writeIfChanged(text, to: outputFolder.appendingPathComponent(manifestName))
     }
 
-    /// Whether a build may remove anything from `outputFolder` at all: not
-    /// when it is the working folder or holds it, holds the chapters, or
-    /// holds a checkout or a package (`.git`, `SUMMARY.md`, `Package.swift`).
-    static func mayRemove(from outputFolder: URL, chaptersFolder: URL) -> Bool {
-        func real(_ url: URL) -> String {
-            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
-            return path.hasSuffix("/") ? path : path + "/"
-        }
-        let out = real(outputFolder)
-        let working = real(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        if working.hasPrefix(out) || real(chaptersFolder).hasPrefix(out) { return false }
-        return ![".git", "SUMMARY.md", "Package.swift"].contains {
-            FileManager.default.fileExists(atPath: outputFolder.appendingPathComponent($0).path)
-        }
-    }
-
     /// A file's device and inode: two paths that name one file (a case-only
     /// rename on a case-insensitive disk) have the same.
     static func identity(of url: URL) -> [UInt64]? {

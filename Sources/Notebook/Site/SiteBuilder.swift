@@ -8,6 +8,7 @@ import Foundation
 public enum SiteBuilder {
     public static func build(_ options: BuildOptions) throws -> BuildReport {
         let started = Date()
+        try checkOutputFolder(options)
         let lock = try BuildLock(at: options.cacheFolder.appendingPathComponent("build.lock"))
         defer { withExtendedLifetime(lock) {} }
         var report = BuildReport()
@@ -304,12 +305,8 @@ public enum SiteBuilder {
     /// says what went in one line.
     static func removeStale(current: Set<String>, chapters: [ChapterDocument], options: BuildOptions,
                             report: inout BuildReport) throws {
+        // (checkOutputFolder has made sure that the out folder is not among the sources.)
         let out = options.outputFolder
-        guard GeneratedFiles.mayRemove(from: out, chaptersFolder: options.chaptersFolder) else {
-            options.log("  note: \(options.outputDisplay)/ holds the working folder, the chapters, a checkout or a package, "
-                + "so this build removes nothing from it")
-            return
-        }
         // An out folder last built from other chapters keeps what that build made.
         if let previous = GeneratedFiles.manifestChapters(in: out), previous != options.chaptersDisplay {
             options.log("  note: \(options.outputDisplay)/ was last built from \(previous)/, so this build removes nothing from it")
@@ -344,6 +341,35 @@ public enum SiteBuilder {
         let listed = shown.count > 12 ? shown.prefix(12).joined(separator: ", ") + " and \(shown.count - 12) more"
                                        : shown.joined(separator: ", ")
         options.log("  removed \(stale.count) file\(stale.count == 1 ? "" : "s") from \(options.outputDisplay)/ that this build no longer makes: \(listed)")
+    }
+
+    /// The site may not be written over the sources: not into the working
+    /// folder or one above it, the chapters folder or one above it, nor a
+    /// folder holding a checkout or a package. (A folder inside the chapters
+    /// folder, such as chapters/_site, is fine: the copy skips it.)
+    static func checkOutputFolder(_ options: BuildOptions) throws {
+        func real(_ url: URL) -> String {
+            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+            return path.hasSuffix("/") ? path : path + "/"
+        }
+        let out = real(options.outputFolder)
+        let working = real(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let problem: String?
+        if working.hasPrefix(out) {
+            problem = "is the working folder or holds it"
+        } else if real(options.chaptersFolder).hasPrefix(out) {
+            problem = "is the chapters folder or holds it"
+        } else if let marker = [".git", "Package.swift", "SUMMARY.md"].first(where: {
+            FileManager.default.fileExists(atPath: options.outputFolder.appendingPathComponent($0).path)
+        }) {
+            problem = "holds \(marker)"
+        } else {
+            problem = nil
+        }
+        if let problem {
+            throw NotebookError("--out \(options.outputDisplay) \(problem), so the site would be written among the sources",
+                                hint: "give the site a folder of its own, e.g. --out output or --out \(options.chaptersDisplay)/_site")
+        }
     }
 
     /// Every block id of each chapter, by the chapter's path without `.md`.
