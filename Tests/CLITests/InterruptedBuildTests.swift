@@ -218,6 +218,30 @@ final class SignalledBuildTests: XCTestCase {
         }
     }
 
+    /// Ctrl-Z pauses the block with tn, and `fg` resumes both.
+    func testCtrlZPausesTheBlockAndFgResumesIt() throws {
+        let (build, block, _) = try startBuildAndWaitForTheBlock()
+        func state(_ pid: pid_t) -> String {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return "gone" }
+            return String(stat[stat.index(after: close)...].split(separator: " ").first ?? "")
+        }
+        func waitFor(_ pid: pid_t, stopped: Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, (state(pid) == "T") != stopped { usleep(20_000) }
+            return (state(pid) == "T") == stopped
+        }
+        kill(build.processIdentifier, SIGTSTP)
+        XCTAssertTrue(waitFor(block, stopped: true), "the block went on: \(state(block))")
+        XCTAssertTrue(waitFor(build.processIdentifier, stopped: true), "tn went on: \(state(build.processIdentifier))")
+        kill(build.processIdentifier, SIGCONT)
+        XCTAssertTrue(waitFor(block, stopped: false), "the block stayed paused")
+        XCTAssertTrue(waitFor(build.processIdentifier, stopped: false), "tn stayed paused")
+        kill(build.processIdentifier, SIGTERM)
+        build.waitUntilExit()
+        XCTAssertTrue(waitUntilGone(block, seconds: 5))
+    }
+
     /// `nohup tn build`: the hang-up it was started to survive does not stop it.
     func testAnIgnoredHangUpStaysIgnored() throws {
         let (build, block, log) = try startBuildAndWaitForTheBlock(prefix: ["/usr/bin/nohup"])

@@ -73,6 +73,28 @@ public enum Interruption {
         signalAll(SIGKILL)
     }
 
+    /// Ctrl-Z (SIGTSTP) pauses the running children with `tn`, and `fg`
+    /// (SIGCONT) resumes them: without this a paused build's block would go
+    /// on training. Children are in groups of their own, beyond the terminal's reach.
+    fileprivate static func pause() {
+        let children = state.snapshot()
+        let all = Set(children).union(descendants(of: children))
+        for pid in all {
+            kill(-pid, SIGSTOP)
+            kill(pid, SIGSTOP)
+        }
+        raise(SIGSTOP)
+    }
+
+    fileprivate static func resume() {
+        let children = state.snapshot()
+        let all = Set(children).union(descendants(of: children))
+        for pid in all {
+            kill(-pid, SIGCONT)
+            kill(pid, SIGCONT)
+        }
+    }
+
     /// Every process below `roots` in the parent tree, read from /proc.
     static func descendants(of roots: [pid_t]) -> Set<pid_t> {
         var children: [pid_t: [pid_t]] = [:]
@@ -189,6 +211,7 @@ private final class InterruptionState: @unchecked Sendable {
     private var signalled = false
 
     var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return signalled }
+    func snapshot() -> [pid_t] { lock.lock(); defer { lock.unlock() }; return Array(running) }
     var folders: [URL] { lock.lock(); defer { lock.unlock() }; return cleaned }
 
     /// False, adding nothing, once the process is being interrupted.
@@ -221,7 +244,7 @@ private final class InterruptionState: @unchecked Sendable {
         signalWriteEnd = descriptors[1]
         // A handler (unlike SIG_IGN) is reset to the default in the children
         // we exec, so blocks and the compiler still die of these signals.
-        for number in [SIGINT, SIGTERM, SIGHUP] {
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT] {
             let previous = signal(number) { forwardSignal($0) }
             if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
                 signal(number, SIG_IGN)
@@ -230,8 +253,14 @@ private final class InterruptionState: @unchecked Sendable {
         let readEnd = descriptors[0]
         let reader = Thread {
             var byte: UInt8 = 0
-            while read(readEnd, &byte, 1) != 1 {}
-            Interruption.handle(signal: Int32(byte))
+            while true {
+                guard read(readEnd, &byte, 1) == 1 else { continue }
+                switch Int32(byte) {
+                case SIGTSTP: Interruption.pause()
+                case SIGCONT: Interruption.resume()
+                default: Interruption.handle(signal: Int32(byte))
+                }
+            }
         }
         reader.name = "tn signal handler"
         reader.start()
