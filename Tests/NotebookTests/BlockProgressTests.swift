@@ -5,23 +5,16 @@ import XCTest
 @testable import Notebook
 
 final class BlockProgressTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [String] = []
-        func add(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return stored }
-    }
-
     func testStderrLinesArriveAndAQuietBlockSendsHeartbeats() throws {
         let stdout = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("tn-progress-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: stdout) }
-        let lines = Lines()
+        let lines = CollectedLines()
         var heartbeats = 0
         let result = try BlockProcess.run(
             executable: URL(fileURLWithPath: "/bin/sh"),
             arguments: ["-c", "echo 'epoch 1/2' >&2; sleep 0.6; echo 'epoch 2/2' >&2"],
             environment: [:], stdoutFile: stdout, timeout: 10,
-            onStderrLine: { lines.add($0) },
+            onStderrLine: { lines.append($0) },
             onQuietInterval: { heartbeats += 1 }, quietInterval: 0.15)
         XCTAssertEqual(lines.all, ["epoch 1/2", "epoch 2/2"])
         XCTAssertGreaterThanOrEqual(heartbeats, 2, "0.6 s of silence should give heartbeats every 0.15 s")

@@ -11,13 +11,6 @@ import XCTest
 @testable import Notebook
 
 final class OutputFolderTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-    }
-
     static let chartBlock = "# TITLE\n\n```swift run\n//| id: fig-a\n//| caption: A chart.\nshow(someChart)\n```\n"
     static let valueBlock = "# Other\n\n```swift run\n//| id: other-block\nshow(1, name: \"one\")\n```\n"
 
@@ -83,7 +76,7 @@ final class OutputFolderTests: XCTestCase {
         try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
         try "# Other book\n\n- [Solo](solo.md)\n".write(to: other.appendingPathComponent("SUMMARY.md"), atomically: true, encoding: .utf8)
         try "# Solo\n\nText.\n".write(to: other.appendingPathComponent("solo.md"), atomically: true, encoding: .utf8)
-        let log = Lines()
+        let log = CollectedLines()
         let another = try book.build {
             $0.chaptersFolder = other
             $0.chaptersDisplay = "other-book"
@@ -140,7 +133,7 @@ final class OutputFolderTests: XCTestCase {
         ])
         XCTAssertTrue(exists(book, "_freeze/ord/fig-a.quick.json"))
 
-        let log = Lines()
+        let log = CollectedLines()
         let second = try book.build { $0.log = { log.append($0) } }
         XCTAssertTrue(second.succeeded, "\(second.errors) \(second.failures)")
         XCTAssertEqual(second.removed.sorted(), ["_freeze/ord/fig-a.quick.json", "_freeze/other/other-block.quick.json",

@@ -83,16 +83,9 @@ final class SiteTests: XCTestCase {
 /// and a reference to one is left unlinked with a note instead of failing the
 /// build; a reference to a figure that exists nowhere is still an error.
 final class OnlyBuildTests: XCTestCase {
-    final class Lines: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
-    }
-
     func testReferencesToFiguresOfUnbuiltChaptersAreNotErrors() throws {
         let book = try TemporaryBook(fixture: "book")
-        let log = Lines()
+        let log = CollectedLines()
         let report = try book.build { $0.only = "results"; $0.log = { log.append($0) } }
         XCTAssertFalse(report.errors.contains { "\($0)".contains("fig-squares") }, "\(report.errors)")
         // results.md's @fig-squares, and intro.md's own, whose block did not run either.
@@ -178,7 +171,7 @@ final class MathErrorTests: XCTestCase {
             "SUMMARY.md": "- [A](a.md)\n",
             "a.md": "# A\n\nFine: $x^2$.\n\n$$\\frac{1}{2$$\n\n```\n$not math$\n```\n\nAnd\n$$\n\\badmacro{x}\n$$\nhere.\n",
         ])
-        let log = OnlyBuildTests.Lines()
+        let log = CollectedLines()
         let report = try book.build { $0.log = { log.append($0) } }
         XCTAssertFalse(report.succeeded)
         let messages = report.errors.map(\.description)
@@ -252,7 +245,7 @@ final class AuthoringTests: XCTestCase {
             "SUMMARY.md": "- [A](a.md)\n", "a.md": "# A\n", "draft.md": "# Draft\n", "part/extra.md": "# Extra\n",
             "README.md": "About this folder.\n", "_drafts/old.md": "# Old\n",
         ])
-        let log = OnlyBuildTests.Lines()
+        let log = CollectedLines()
         let report = try book.build { $0.log = { log.append($0) } }
         XCTAssertTrue(report.succeeded, "a warning, not an error: \(report.errors)")
         XCTAssertEqual(log.all.filter { $0.hasPrefix("warning:") }, [

@@ -7,8 +7,8 @@ import XCTest
 
 final class StderrRelayTests: XCTestCase {
     func testAFloodIsCutAfterTheFirst64KBWithOneLineSayingSo() {
-        let relayed = BlockProgressTests.Lines()
-        let collector = StderrCollector { relayed.add($0) }
+        let relayed = CollectedLines()
+        let collector = StderrCollector { relayed.append($0) }
         let lines = (0..<50_000).map { "line \($0) of a block that writes a lot" }
         for chunk in stride(from: 0, to: lines.count, by: 1000) {
             collector.append(Data((lines[chunk..<min(chunk + 1000, lines.count)].joined(separator: "\n") + "\n").utf8))
@@ -24,8 +24,8 @@ final class StderrRelayTests: XCTestCase {
     }
 
     func testAQuietBlockIsRelayedWhole() {
-        let relayed = BlockProgressTests.Lines()
-        let collector = StderrCollector { relayed.add($0) }
+        let relayed = CollectedLines()
+        let collector = StderrCollector { relayed.append($0) }
         collector.append(Data("epoch 1\nepoch 2\npartial".utf8))
         collector.finish()
         XCTAssertEqual(relayed.all, ["epoch 1", "epoch 2", "partial"])
@@ -34,8 +34,8 @@ final class StderrRelayTests: XCTestCase {
     /// A progress bar redrawn with \r, and one line far too long: each costs
     /// time in proportion to its size, and neither floods the terminal.
     func testCarriageReturnsEndLinesAndALongLineIsCut() {
-        let relayed = BlockProgressTests.Lines()
-        let collector = StderrCollector { relayed.add($0) }
+        let relayed = CollectedLines()
+        let collector = StderrCollector { relayed.append($0) }
         for step in 0..<200_000 { collector.append(Data("\r\(step) ".utf8)) }
         collector.append(Data("\r\nweights: ".utf8) + Data(repeating: UInt8(ascii: "7"), count: 100_000) + Data("\nend\r\n".utf8))
         collector.finish()
@@ -45,8 +45,8 @@ final class StderrRelayTests: XCTestCase {
                       lines.last!)
         XCTAssertLessThan(lines.reduce(0) { $0 + $1.utf8.count }, StderrCollector.relayLimit + 200)
 
-        let long = BlockProgressTests.Lines()
-        let single = StderrCollector { long.add($0) }
+        let long = CollectedLines()
+        let single = StderrCollector { long.append($0) }
         single.append(Data("a\r\nweights: ".utf8) + Data(repeating: UInt8(ascii: "7"), count: 10_000) + Data("\nend".utf8))
         single.finish()
         XCTAssertEqual(long.all.count, 3, "\(long.all.map { $0.prefix(20) })")

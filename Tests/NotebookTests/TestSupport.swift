@@ -57,3 +57,11 @@ final class TemporaryBook {
         return try SiteBuilder.build(options)
     }
 }
+
+/// Lines collected from another thread (a build's log, a block's stderr).
+final class CollectedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+}

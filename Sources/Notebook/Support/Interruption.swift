@@ -77,21 +77,17 @@ public enum Interruption {
     /// (SIGCONT) resumes them: without this a paused build's block would go
     /// on training. Children are in groups of their own, beyond the terminal's reach.
     fileprivate static func pause() {
-        let children = state.snapshot()
-        let all = Set(children).union(descendants(of: children))
-        for pid in all {
-            kill(-pid, SIGSTOP)
-            kill(pid, SIGSTOP)
-        }
+        signalChildrenAndBelow(SIGSTOP)
         raise(SIGSTOP)
     }
 
-    fileprivate static func resume() {
+    fileprivate static func resume() { signalChildrenAndBelow(SIGCONT) }
+
+    private static func signalChildrenAndBelow(_ number: Int32) {
         let children = state.snapshot()
-        let all = Set(children).union(descendants(of: children))
-        for pid in all {
-            kill(-pid, SIGCONT)
-            kill(pid, SIGCONT)
+        for pid in Set(children).union(descendants(of: children)) {
+            kill(-pid, number)
+            kill(pid, number)
         }
     }
 
