@@ -1,14 +1,17 @@
-// Ctrl-C, SIGTERM and SIGHUP during a build. Foundation starts every child
-// (swiftc, node, a block) in a process group of its own, so the terminal's
-// Ctrl-C reaches `tn` alone: without this, a training block would go on
-// using every core after the author thought the build had stopped. On such a
-// signal `tn` stops each running child's whole group (SIGTERM, then SIGKILL
-// after a grace period), removes the temporary files this process had begun
-// (`*.tmp-PID`: a chapter being linked, a page or frozen result being
-// written), and exits with 128 + the signal's number. Pages and frozen
-// results are only ever replaced whole (AtomicFile), so what is left is the
-// last finished state. If `tn` itself is killed outright (SIGKILL), the block
-// notices that its parent is gone and ends itself (BlockMain).
+// Ctrl-C, SIGTERM, SIGHUP and Ctrl-Z during a build. Foundation starts every
+// child (swiftc, node, a block) in a process group of its own, so the
+// terminal's signals reach `tn` alone: without this, a training block would go
+// on using every core after the author thought the build had stopped. On
+// Ctrl-C, SIGTERM or SIGHUP `tn` stops each running child and every process
+// below it, each in its group (SIGINT, SIGTERM, then SIGKILL after a grace
+// period), starts no other, waits for a file being written, removes the
+// temporary files this process had begun (`*.tmp-PID`: a chapter being
+// linked, a page or frozen result being written), and ends by the signal
+// itself. Pages and frozen results are only ever replaced whole (AtomicFile),
+// so what is left is the last finished state. Ctrl-Z pauses the children with
+// `tn` and `fg` resumes them. A signal ignored when `tn` started stays
+// ignored. If `tn` itself is killed outright (SIGKILL), the block notices that
+// its parent is gone and ends itself (BlockMain).
 import Foundation
 
 public enum Interruption {
