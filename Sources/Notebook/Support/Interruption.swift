@@ -135,7 +135,8 @@ public enum Interruption {
                 let name = (relative as NSString).lastPathComponent
                 if name == ".build" || name == ".git" { enumerator.skipDescendants(); continue }
                 guard let range = name.range(of: ".tmp-", options: .backwards),
-                      let pid = pid_t(name[range.upperBound...]), pid != getpid(), kill(pid, 0) != 0 else { continue }
+                      let pid = pid_t(name[range.upperBound...]), pid != getpid(),
+                      kill(pid, 0) != 0, errno == ESRCH else { continue }  // no such process
                 try? fileManager.removeItem(at: folder.appendingPathComponent(relative))
             }
         }
