@@ -175,4 +175,12 @@ final class ParsingTests: XCTestCase {
         let summary = try BookSummary.parse("# B\r\n\r\n- [A](a.md)\r\n", displayPath: "chapters/SUMMARY.md")
         XCTAssertEqual(summary.map(\.path), ["a.md"], "CRLF line ends")
     }
+
+    func testMathInRawHTMLCodeIsLeftAlone() {
+        let (text, spans, _) = MathExtraction.extract("Run <code>echo $HOME $PATH</code> and <pre>\n$a$ b\n</pre> but $x$.", firstIndex: 0)
+        XCTAssertEqual(spans.map(\.tex), ["x"])
+        XCTAssertTrue(text.contains("<code>echo $HOME $PATH</code>") && text.contains("<pre>\n$a$ b\n</pre>"), text)
+        // A tag that only starts like one is text, and math after it is found.
+        XCTAssertEqual(MathExtraction.extract("<codex> $y$", firstIndex: 0).spans.map(\.tex), ["y"])
+    }
 }

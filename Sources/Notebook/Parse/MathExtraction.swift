@@ -111,6 +111,23 @@ enum MathExtraction {
 
         while index < characters.count {
             let character = characters[index]
+            // Raw HTML code (`<code>…</code>`, `<pre>…</pre>`) is code too: copied as written.
+            if character == "<" {
+                var copied = false
+                for tag in ["code", "pre"] where matches("<" + tag, at: index) {
+                    let next = index + tag.count + 1 < characters.count ? characters[index + tag.count + 1] : " "
+                    guard next == ">" || next == " " || next == "\n" else { continue }
+                    let closing = "</" + tag + ">"
+                    var cursor = index + tag.count + 1
+                    while cursor < characters.count, !matches(closing, at: cursor) { cursor += 1 }
+                    guard cursor < characters.count else { continue }
+                    output += String(characters[index..<(cursor + closing.count)])
+                    index = cursor + closing.count
+                    copied = true
+                    break
+                }
+                if copied { continue }
+            }
             if character == "`" {
                 // A code span: copy it verbatim up to the matching backtick run.
                 var run = 0
