@@ -43,15 +43,9 @@ struct Clean: ParsableCommand {
 
     /// Throws unless `folder` is a site `tn build` wrote and nothing an author keeps elsewhere.
     static func checkIsSite(_ folder: URL, named out: String) throws {
-        let fileManager = FileManager.default
-        let working = URL(fileURLWithPath: fileManager.currentDirectoryPath).standardizedFileURL.resolvingSymlinksInPath()
-        let path = folder.path.hasSuffix("/") ? folder.path : folder.path + "/"
-        if (working.path + "/").hasPrefix(path) {
-            throw OptionError("--out \(out) is the working folder or holds it; give the site folder, e.g. --out output")
-        }
-        for marker in [".git", "SUMMARY.md", "Package.swift"]
-        where fileManager.fileExists(atPath: folder.appendingPathComponent(marker).path) {
-            throw OptionError("--out \(out) holds \(marker), so it is not a built site; nothing was removed")
+        if let problem = BuiltSite.sourcesProblem(folder) {
+            throw OptionError("--out \(out) \(problem), so it is not a built site; nothing was removed "
+                + "(give the site folder, e.g. --out output)")
         }
         guard BuiltSite.isBuilt(folder) else {
             throw OptionError("--out \(out) was not written by `tn build` (it has no .build-stamp); nothing was removed. "

@@ -21,12 +21,19 @@ import XCTest
 @testable import Engine
 
 final class CUDAHeaderTests: XCTestCase {
+    /// Runs a real initialiser against a recording table, checks each entry
+    /// point it looks up against `header`, and returns how many there were.
+    func checkEntryPoints(against header: CHeader, of initialiser: (SymbolTable) throws -> Void,
+                          file: StaticString = #filePath, line: UInt = #line) throws -> Int {
+        let table = RecordingSymbolTable()
+        try initialiser(table)
+        for entry in table.requested { header.check(entry, file: file, line: line) }
+        return table.requested.count
+    }
+
     func testDriverEntryPointsMatchCudaH() throws {
         let header = try CHeader(named: "cuda.h", wheel: "nvidia-cuda-runtime")
-        let table = RecordingSymbolTable()
-        _ = try CUDADriver(library: table)
-        XCTAssertGreaterThanOrEqual(table.requested.count, 27)
-        for entry in table.requested { header.check(entry) }
+        XCTAssertGreaterThanOrEqual(try checkEntryPoints(against: header) { _ = try CUDADriver(library: $0) }, 27)
         // A name cuda.h has moved on from is the classic mistake; make sure the
         // check sees one (cuda.h maps cuMemAlloc to cuMemAlloc_v2).
         XCTAssertEqual(header.currentName(for: "cuMemAlloc"), "cuMemAlloc_v2")
@@ -51,20 +58,14 @@ final class CUDAHeaderTests: XCTestCase {
 
     func testNVRTCEntryPointsMatchNvrtcH() throws {
         let header = try CHeader(named: "nvrtc.h", wheel: "nvidia-cuda-nvrtc")
-        let table = RecordingSymbolTable()
-        _ = try NVRTC(library: table)
-        XCTAssertEqual(table.requested.count, 9)
-        for entry in table.requested { header.check(entry) }
+        XCTAssertEqual(try checkEntryPoints(against: header) { _ = try NVRTC(library: $0) }, 9)
     }
 
     func testCUBLASEntryPointsAndConstantsMatchItsHeaders() throws {
         let api = try CHeader(named: "cublas_api.h", wheel: "nvidia-cublas")
         let macros = try CHeader(named: "cublas_v2.h", wheel: "nvidia-cublas")
         let header = api.adding(macrosOf: macros)
-        let table = RecordingSymbolTable()
-        _ = try CUBLAS.Functions(library: table)
-        XCTAssertEqual(table.requested.count, 6)
-        for entry in table.requested { header.check(entry) }
+        XCTAssertEqual(try checkEntryPoints(against: header) { _ = try CUBLAS.Functions(library: $0) }, 6)
         XCTAssertEqual(header.enumeratorValue("CUBLAS_OP_N"), Int64(CUBLAS.Operation.none.rawValue))
         XCTAssertEqual(header.enumeratorValue("CUBLAS_OP_T"), Int64(CUBLAS.Operation.transpose.rawValue))
         XCTAssertEqual(header.enumeratorValue("CUBLAS_DEFAULT_MATH"), Int64(CUBLAS.defaultMath))

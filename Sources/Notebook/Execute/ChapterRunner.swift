@@ -51,7 +51,7 @@ public enum ChangeWatcher {
         let fileManager = FileManager.default
         for folder in folders {
             let files = (fileManager.enumerator(atPath: folder.path)?.allObjects as? [String] ?? [])
-                .filter { !$0.split(separator: "/").contains { $0.hasPrefix(".") || $0.hasPrefix("_") } }
+                .filter { !$0.split(separator: "/").contains(where: SiteBuilder.isHidden) }
             for file in files.sorted() {
                 let attributes = try? fileManager.attributesOfItem(atPath: folder.appendingPathComponent(file).path)
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0

@@ -237,6 +237,25 @@ enum GeneratedFiles {
 
 /// `tn clean`: what a build wrote into a site folder, and only that.
 public enum BuiltSite {
+    /// Why `folder` is no place for a site, or nil: it is the working folder
+    /// or holds it, holds the chapters folder (when given), or holds a
+    /// checkout, a package or a book (`.git`, `Package.swift`, `SUMMARY.md`).
+    /// Both `tn build` (before writing) and `tn clean` (before removing) refuse such a folder.
+    public static func sourcesProblem(_ folder: URL, chaptersFolder: URL? = nil) -> String? {
+        func real(_ url: URL) -> String {
+            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
+            return path.hasSuffix("/") ? path : path + "/"
+        }
+        let out = real(folder)
+        if real(URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).hasPrefix(out) {
+            return "is the working folder or holds it"
+        }
+        if let chaptersFolder, real(chaptersFolder).hasPrefix(out) { return "is the chapters folder or holds it" }
+        return [".git", "Package.swift", "SUMMARY.md"]
+            .first { FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }
+            .map { "holds \($0)" }
+    }
+
     /// Whether `tn build` wrote `folder` (it leaves its .build-stamp there).
     public static func isBuilt(_ folder: URL) -> Bool {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(".build-stamp").path)

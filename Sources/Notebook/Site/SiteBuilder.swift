@@ -41,15 +41,18 @@ public enum SiteBuilder {
                 let key = CacheKey.compute(block: block, setup: chapter.setup, settings: settings)
                 let frozen = store.load(chapter: chapter.entry.path, blockID: block.id, scale: settings.scale)
                 let name = "\(chapter.displayPath):\(block.fenceLine) \(block.id)"
+                if let frozen, frozen.key == key, !options.refresh {
+                    results[chapter.entry.path, default: [:]][block.index] = frozen
+                    report.reused.append(name)
+                    continue
+                }
+                // Why it is stale, worked out only for a block that is.
                 let changed = frozen?.changedInputs(
                     comparedWith: CacheKey.parts(block: block, setup: chapter.setup, settings: settings)) ?? []
                 let damaged = frozen == nil && store.exists(chapter: chapter.entry.path, blockID: block.id, scale: settings.scale)
                 reasons[name] = damaged ? " (its frozen result cannot be read)" : frozen == nil ? " (never run)"
                     : changed.isEmpty ? " (changed)" : " (\(changed.joined(separator: ", ")) changed)"
-                if let frozen, frozen.key == key, !options.refresh {
-                    results[chapter.entry.path, default: [:]][block.index] = frozen
-                    report.reused.append(name)
-                } else if options.check {
+                if options.check {
                     report.stale.append(name + reasons[name]!)
                 } else if let only = options.only, !matches(only, chapter.entry.path) {
                     notes[chapter.entry.path, default: [:]][block.index] = "Not run in this build (--only \(only)); its frozen result is out of date."
@@ -348,25 +351,7 @@ public enum SiteBuilder {
     /// folder holding a checkout or a package. (A folder inside the chapters
     /// folder, such as chapters/_site, is fine: the copy skips it.)
     static func checkOutputFolder(_ options: BuildOptions) throws {
-        func real(_ url: URL) -> String {
-            let path = url.standardizedFileURL.resolvingSymlinksInPath().path
-            return path.hasSuffix("/") ? path : path + "/"
-        }
-        let out = real(options.outputFolder)
-        let working = real(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        let problem: String?
-        if working.hasPrefix(out) {
-            problem = "is the working folder or holds it"
-        } else if real(options.chaptersFolder).hasPrefix(out) {
-            problem = "is the chapters folder or holds it"
-        } else if let marker = [".git", "Package.swift", "SUMMARY.md"].first(where: {
-            FileManager.default.fileExists(atPath: options.outputFolder.appendingPathComponent($0).path)
-        }) {
-            problem = "holds \(marker)"
-        } else {
-            problem = nil
-        }
-        if let problem {
+        if let problem = BuiltSite.sourcesProblem(options.outputFolder, chaptersFolder: options.chaptersFolder) {
             throw NotebookError("--out \(options.outputDisplay) \(problem), so the site would be written among the sources",
                                 hint: "give the site a folder of its own, e.g. --out output or --out \(options.chaptersDisplay)/_site")
         }
@@ -398,12 +383,15 @@ public enum SiteBuilder {
     static func chapterFolderFiles(_ options: BuildOptions) -> [String] {
         func real(_ url: URL) -> String { url.standardizedFileURL.resolvingSymlinksInPath().path }
         let excluded = Set([real(options.outputFolder), real(options.cacheFolder)])
-        let skipped = { (name: Substring) in name.hasPrefix(".") || name.hasPrefix("_") }
         return GeneratedFiles.filesBelow(options.chaptersFolder, fileLinks: true) { folder in
-            skipped(folder.split(separator: "/").last ?? "")
+            isHidden(folder.split(separator: "/").last ?? "")
                 || excluded.contains(real(options.chaptersFolder.appendingPathComponent(folder)))
-        }.filter { !skipped($0.split(separator: "/").last ?? "") }
+        }.filter { !isHidden($0.split(separator: "/").last ?? "") }
     }
+
+    /// A name the build does not take as the author's source: `.git`,
+    /// `_site`, `_freeze` (as Quarto and Jekyll do). `tn watch` ignores them too.
+    public static func isHidden(_ name: Substring) -> Bool { name.hasPrefix(".") || name.hasPrefix("_") }
 
     /// Non-markdown files beside the chapters (images, data), copied into the site.
     static func copyChapterFiles(_ options: BuildOptions) throws -> Set<String> {

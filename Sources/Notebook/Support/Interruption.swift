@@ -98,10 +98,7 @@ public enum Interruption {
     static func descendants(of roots: [pid_t]) -> Set<pid_t> {
         var children: [pid_t: [pid_t]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard let pid = pid_t(entry), let fields = statFields(pid) else { continue }
             if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
         }
         var found: Set<pid_t> = []
@@ -128,6 +125,20 @@ public enum Interruption {
     /// Removes temporary files (`*.tmp-PID`) that processes no longer running
     /// left under `folders` (a tn killed outright, or from before this guard).
     public static func removeLeftovers(in folders: [URL]) {
+        _ = removeTemporaryFiles(in: folders) { pid in
+            pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH  // no such process
+        }
+    }
+
+    /// Removes the `*.tmp-PID` files of this process under the folders given to `install`.
+    static func removeTemporaryFiles() -> Int {
+        removeTemporaryFiles(in: state.folders) { $0 == getpid() }
+    }
+
+    /// Removes `*.tmp-PID` files under `folders` whose PID `owner` accepts,
+    /// not descending into `.build` or `.git`; returns how many went.
+    private static func removeTemporaryFiles(in folders: [URL], ownedBy owner: (pid_t) -> Bool) -> Int {
+        var removed = 0
         let fileManager = FileManager.default
         for folder in folders {
             guard let enumerator = fileManager.enumerator(atPath: folder.path) else { continue }
@@ -135,25 +146,7 @@ public enum Interruption {
                 let name = (relative as NSString).lastPathComponent
                 if name == ".build" || name == ".git" { enumerator.skipDescendants(); continue }
                 guard let range = name.range(of: ".tmp-", options: .backwards),
-                      let pid = pid_t(name[range.upperBound...]), pid != getpid(),
-                      kill(pid, 0) != 0, errno == ESRCH else { continue }  // no such process
-                try? fileManager.removeItem(at: folder.appendingPathComponent(relative))
-            }
-        }
-    }
-
-    /// Removes `*.tmp-PID` files of this process under the folders given to
-    /// `install`, not descending into `.build` or `.git`.
-    static func removeTemporaryFiles() -> Int {
-        let suffix = ".tmp-\(getpid())"
-        var removed = 0
-        let fileManager = FileManager.default
-        for folder in state.folders {
-            guard let enumerator = fileManager.enumerator(atPath: folder.path) else { continue }
-            while let relative = enumerator.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                if name == ".build" || name == ".git" { enumerator.skipDescendants(); continue }
-                guard name.hasSuffix(suffix) else { continue }
+                      let pid = pid_t(name[range.upperBound...]), owner(pid) else { continue }
                 if (try? fileManager.removeItem(at: folder.appendingPathComponent(relative))) != nil { removed += 1 }
             }
         }
@@ -165,10 +158,14 @@ public enum Interruption {
     /// Running, as opposed to gone or a zombie waiting to be reaped.
     private static func isAlive(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
+        return statFields(pid)?.first != "Z"
+    }
+
+    /// The fields of /proc/PID/stat after the command's name: state, parent, …
+    private static func statFields(_ pid: pid_t) -> [Substring]? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.first != "Z"
+              let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
     }
 
     fileprivate static func handle(signal number: Int32) -> Never {
