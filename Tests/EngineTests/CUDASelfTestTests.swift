@@ -10,6 +10,20 @@ final class CUDASelfTestTests: XCTestCase {
         for check in checks { XCTAssertTrue(check.passed, "\(check)") }
     }
 
+    /// The TF32 run's checks (the networks without ReLU, the twin stepping on
+    /// the device's gradients) on the CPU emulation, which computes exactly:
+    /// every check runs and passes, and each names what it compared.
+    func testTheTF32ChecksRunAndPassOnTheEmulatedDevice() throws {
+        let checks = try BackendSelfTest.runDevice(EmulatedDevice(), seed: 2, tf32: true)
+        for check in checks { XCTAssertTrue(check.passed, "\(check)") }
+        XCTAssertEqual(checks.filter { $0.name.contains("(no ReLU)") }.count, 20, "five one-batch checks at each of four batch sizes")
+        XCTAssertEqual(checks.filter { $0.name.contains("(on the GPU's TF32 gradients)") }.count, 15,
+                       "13 optimizers, the clipped run and its norm")
+        let smooth = BackendSelfTest.smoothModels(seed: 2)
+        XCTAssertFalse(smooth.plain.layers.contains { $0 is ReLU })
+        XCTAssertEqual(smooth.dropout.layers.filter { $0 is Dropout }.count, 2)
+    }
+
     func testRelativeErrorIsNormwiseAndCatchesDifferences() {
         XCTAssertEqual(BackendSelfTest.relativeError([1, 2, 4], [1, 2, 4]), 0)
         XCTAssertEqual(BackendSelfTest.relativeError([1, 2, 4.5], [1, 2, 4]), 0.125, accuracy: 1e-12)
@@ -226,6 +240,20 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         before = device.launches + device.products
         try network.enqueueForward(rows: 4, mode: .evaluation)
         XCTAssertEqual(device.launches + device.products - before, 8)
+    }
+
+    /// A label outside the classes would make the loss kernel read past its
+    /// row of logits on the GPU; the trainer refuses it first, naming it.
+    func testALabelOutsideTheClassesIsAnErrorBeforeAnythingRuns() throws {
+        let train = try dataset(rows: 40, seed: 1), valid = try dataset(rows: 16, seed: 2)
+        var labels = valid.labels
+        labels[7] = 10
+        let test = Dataset(inputs: valid.inputs, labels: labels)
+        let configuration = TrainingConfiguration(batchSize: 8, epochs: 1, scale: .full)
+        XCTAssertThrowsError(try CUDATrainer(model: Sequential.perceptron(sizes: [24, 16, 10], seed: 5), optimizer: .sgd(learningRate: 0.1),
+                                             device: EmulatedDevice()).fit(train: train, test: test, configuration: configuration)) { error in
+            XCTAssertTrue("\(error)".contains("test example 7 has label 10, outside the model's 10 classes 0…9"), "\(error)")
+        }
     }
 
     func testOutOfMemoryBeforeAllocatingNamesTheSizes() throws {

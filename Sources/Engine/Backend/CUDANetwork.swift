@@ -134,6 +134,12 @@ final class CUDANetwork {
                            to: scalars.address)
         try context.zero(counters.address, bytes: counters.bytes)
         try context.zero(accumulators.address, bytes: accumulators.bytes)
+        // The batch buffers start as a valid batch (all zeros, every label
+        // class 0), never as whatever an earlier allocation left there: a
+        // pass run before the first batch is gathered (the trainer's warm-up)
+        // would otherwise index the logits with garbage labels.
+        try context.zero(activations[0].address, bytes: activations[0].bytes)
+        try context.zero(labels.address, bytes: labels.bytes)
     }
 
     /// The batch input buffer, [batchCapacity, inputFeatures].

@@ -78,6 +78,15 @@ public final class CUDATrainer {
         precondition(configuration.batchSize >= 1, "CUDATrainer: batch size must be ≥ 1, got \(configuration.batchSize)")
         try context.makeCurrent()
         let plan = try NetworkPlan(model)
+        // The loss kernel indexes each row's logits by its label, so a label
+        // outside the classes must stop here, not fault on the device.
+        for (name, set) in [("training", train), ("test", test)] {
+            guard let set else { continue }
+            if let bad = set.labels.firstIndex(where: { $0 < 0 || Int($0) >= plan.outputFeatures }) {
+                throw CUDAError(call: "CUDATrainer.fit", code: -1,
+                                message: "\(name) example \(bad) has label \(set.labels[bad]), outside the model's \(plan.outputFeatures) classes 0…\(plan.outputFeatures - 1)")
+            }
+        }
         let count = train.count
         let batchSize = min(configuration.batchSize, count)
         let fullBatch = batchSize == count

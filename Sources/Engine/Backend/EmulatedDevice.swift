@@ -123,6 +123,7 @@ final class EmulatedDevice: KernelDevice {
             }
         case "softmax_cross_entropy":
             let rows = int(a[5]), classes = int(a[6])
+            try checkLabels(ints(a[2]), rows: rows, classes: classes, kernel: name)
             if let bias = optionalFloats(a[1]) { KernelTwins.addBias(floats(a[0]), bias: bias, rows: rows, columns: classes) }
             KernelTwins.softmaxCrossEntropy(logits: floats(a[0]), labels: ints(a[2]), dLogits: floats(a[3]), rowLoss: floats(a[4]),
                                             rows: rows, classes: classes, inverseBatch: float(a[7]))
@@ -133,6 +134,7 @@ final class EmulatedDevice: KernelDevice {
                 KernelTwins.columnSums(floats(a[3]), into: biasGradient, rows: rows, columns: classes)
             }
         case "evaluate_rows":
+            try checkLabels(ints(a[1]), rows: int(a[2]), classes: int(a[3]), kernel: name)
             let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))
             let accumulators = doubles(a[4])
             accumulators[KernelSource.Accumulator.evaluationLossSum] += result.lossSum
@@ -158,6 +160,15 @@ final class EmulatedDevice: KernelDevice {
     /// The optimizer whose kernel arguments these are (the inverse of
     /// DeviceOptimizer.kernelArguments). The learning rate is not among them:
     /// the twin, like the kernel, reads it from the step scalars.
+    /// A label outside the classes makes the GPU's loss kernels index past a
+    /// row of logits (a fault, or a silent wrong read); here it is an error.
+    private static func checkLabels(_ labels: UnsafeMutablePointer<Int32>, rows: Int, classes: Int, kernel: String) throws {
+        for row in 0..<rows where labels[row] < 0 || Int(labels[row]) >= classes {
+            throw CUDAError(call: "kernel \(kernel)", code: 700,
+                            message: "label \(labels[row]) of row \(row) is outside 0..<\(classes) (an illegal memory access on a GPU)")
+        }
+    }
+
     private static func decodeOptimizer(_ kernel: String, _ a: [KernelArgument]) throws -> DeviceOptimizer {
         let rate = Double.nan
         switch kernel {

@@ -7,8 +7,9 @@ public final class TwinNetwork {
     public let plan: NetworkPlan
     /// The flat parameters, in the model's layout.
     public var parameters: [Float]
-    /// dLoss/dParameters after `backward`, same layout.
-    public private(set) var gradients: [Float]
+    /// dLoss/dParameters after `backward`, same layout; the self-test also
+    /// sets them to the GPU's, to check an update on its own.
+    public internal(set) var gradients: [Float]
     /// Optimizer steps taken; the dropout masks' step counter.
     public var completedSteps: UInt32 = 0
 
