@@ -27,13 +27,14 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         std::vector<float> y(R * F), statistics(2 * R), dx(R * F), dgain(F), dshift(F);
         run(R, 256, [&] { layer_norm_forward(x.data(), nullptr, gain.data(), shift.data(), y.data(), statistics.data(), F, 1e-5f,
                                              nullptr, 0.0f, 0u, 0u, 0u, noCounters.data()); });
-        run(R + 2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), dx.data(),
-                                                  dgain.data(), dshift.data(), R, F, R, nullptr, noCounters.data()); });
+        std::vector<float> parts(3 * 3 * F);  // layer_norm_backward's per-block sums, room for three blocks
+        run(1, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), dx.data(),
+                                              dgain.data(), dshift.data(), R, F, 1, nullptr, parts.data(), noCounters.data()); });
         output("ln_y", y); output("ln_stats", statistics); output("ln_dx", dx); output("ln_dgain", dgain); output("ln_dshift", dshift);
-        // No input gradient (a first operation): only the parameter blocks run.
+        // No input gradient (a first operation): only the parameter gradients.
         std::vector<float> onlyDgain(F), onlyDshift(F);
-        run(2, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), nullptr,
-                                              onlyDgain.data(), onlyDshift.data(), R, F, 0, nullptr, noCounters.data()); });
+        run(1, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), nullptr,
+                                              onlyDgain.data(), onlyDshift.data(), R, F, 0, nullptr, parts.data(), noCounters.data()); });
         output("ln_only_dgain", onlyDgain); output("ln_only_dshift", onlyDshift);
 
         // Fused: the Linear's bias, LayerNorm and ReLU-dropout forward; their backward.
@@ -42,13 +43,27 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         std::vector<unsigned> stepFive = {0, 5, 0, 0};
         run(R, 256, [&] { layer_norm_forward(fusedX.data(), bias.data(), gain.data(), shift.data(), nullptr, fusedStatistics.data(), F,
                                              1e-5f, activated.data(), 0.4f, 11u, 22u, 3u, stepFive.data()); });
-        // The last of the R + 2 blocks also sums dx into the Linear's bias gradient.
-        run(R + 2, 256, [&] { layer_norm_backward(fusedX.data(), dy.data(), activated.data(), 1.0f / (1.0f - 0.4f), gain.data(),
-                                                  fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, R,
-                                                  fusedDbias.data(), stepFive.data()); });
+        // The block also sums dx into the Linear's bias gradient.
+        run(1, 256, [&] { layer_norm_backward(fusedX.data(), dy.data(), activated.data(), 1.0f / (1.0f - 0.4f), gain.data(),
+                                              fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, 1,
+                                              fusedDbias.data(), parts.data(), stepFive.data()); });
         output("fused_x", fusedX); output("fused_activated", activated); output("fused_stats", fusedStatistics);
         output("fused_dx", fusedDx); output("fused_dgain", fusedDgain); output("fused_dshift", fusedDshift);
         output("fused_dbias", fusedDbias); output("fused_counters", stepFive);
+
+        // 70 rows: three blocks of rows (32, 32 and 6), whose partial sums the last adds up.
+        const int R70 = 70;
+        auto x70 = input<float>("x70"), dy70 = input<float>("dy70");
+        std::vector<float> activated70(R70 * F), statistics70(2 * R70), dx70(R70 * F), dgain70(F), dshift70(F), dbias70(F);
+        std::vector<unsigned> counters70 = {0, 2, 0, 0};
+        run(R70, 256, [&] { layer_norm_forward(x70.data(), bias.data(), gain.data(), shift.data(), nullptr, statistics70.data(), F,
+                                               1e-5f, activated70.data(), 0.4f, 11u, 22u, 3u, counters70.data()); });
+        run(3, 256, [&] { layer_norm_backward(x70.data(), dy70.data(), activated70.data(), 1.0f / (1.0f - 0.4f), gain.data(),
+                                              statistics70.data(), dx70.data(), dgain70.data(), dshift70.data(), R70, F, 1,
+                                              dbias70.data(), parts.data(), counters70.data()); });
+        output("rows70_x", x70); output("rows70_activated", activated70); output("rows70_stats", statistics70);
+        output("rows70_dx", dx70); output("rows70_dgain", dgain70); output("rows70_dshift", dshift70);
+        output("rows70_dbias", dbias70); output("rows70_counters", counters70);
 
         std::vector<unsigned> counters = {0, 5, 0, 0};
         std::vector<float> dropped(R * F), droppedGradient(R * F);
@@ -162,7 +177,9 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         let labels = (0..<r).map { _ in Int32(generator.next() % UInt64(c)) }
         let order: [Int32] = [6, 2, 4, 0, 5, 1, 3]
         let p = random(n, -1, 1), g = random(n, -1, 1)
-        for (values, name) in [(x, "x"), (gain, "gain"), (shift, "shift"), (dy, "dy"), (bias, "bias"), (logits, "logits"), (p, "p"), (g, "g")] {
+        let x70 = random(70 * f, -2, 2), dy70 = random(70 * f, -1, 1)
+        for (values, name) in [(x, "x"), (gain, "gain"), (shift, "shift"), (dy, "dy"), (bias, "bias"), (logits, "logits"), (p, "p"), (g, "g"),
+                                (x70, "x70"), (dy70, "dy70")] {
             try KernelEmulator.write(values, name, in: directory)
         }
         try KernelEmulator.write(labels, "labels", in: directory)
@@ -198,10 +215,28 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         try check("fused_x", fusedX, limit: 0); try check("fused_activated", activated); try check("fused_stats", fusedStatistics)
         try check("fused_dx", fusedDx); try check("fused_dgain", fusedDgain); try check("fused_dshift", fusedDshift)
         // The bias gradient of the Linear before: dx summed over the rows, in order, from the kernel's own dx.
-        var fusedDbias = [Float](repeating: 0, count: f)
-        KernelTwins.columnSums(try result("fused_dx"), into: &fusedDbias, rows: r, columns: f)
+        let kernelDx = try result("fused_dx")
+        let fusedDbias = (0..<f).map { column in KernelTwins.blockedRowSum(rows: r) { kernelDx[$0 * f + column] } }
         try check("fused_dbias", fusedDbias, limit: 0)
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "fused_counters", in: directory), [0, 5, 0, 0], "the ticket is back at 0")
+
+        // Three blocks of rows: every sum over rows goes through the last block's addition of the blocks' sums.
+        var x70Biased = x70, activated70 = [Float](repeating: 0, count: 70 * f), statistics70 = [Float](repeating: 0, count: 140)
+        var dx70 = activated70, dgain70 = [Float](repeating: 0, count: f), dshift70 = dgain70, dbias70 = dgain70
+        KernelTwins.layerNormForwardFused(x: &x70Biased, bias: bias, gain: gain, shift: shift, y: nil, statistics: &statistics70,
+                                          rows: 70, features: f, epsilon: 1e-5, activated: &activated70, probability: 0.4,
+                                          dropout: DropoutStream(key: (11, 22), stream: 3), step: 2)
+        KernelTwins.layerNormBackwardFused(x: x70Biased, dy: dy70, activated: activated70, scale: 1 / (1 - Float(0.4)), gain: gain,
+                                           statistics: statistics70, dx: &dx70, gainGradient: &dgain70, shiftGradient: &dshift70,
+                                           rows: 70, features: f, linearBiasGradient: &dbias70)
+        try check("rows70_x", x70Biased, limit: 0); try check("rows70_activated", activated70); try check("rows70_stats", statistics70)
+        try check("rows70_dx", dx70); try check("rows70_dgain", dgain70); try check("rows70_dshift", dshift70)
+        try check("rows70_dbias", dbias70)
+        // Against plain sums in double: the blocked order changes only rounding.
+        let dxKernel70 = try result("rows70_dx")
+        let plainBias = (0..<f).map { column in Float((0..<70).reduce(0.0) { $0 + Double(dxKernel70[$1 * f + column]) }) }
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(try result("rows70_dbias"), plainBias), 1e-5)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "rows70_counters", in: directory), [0, 2, 0, 0], "the ticket is back at 0")
 
         // ReLU + dropout: exactly the twin's mask.
         let stream = DropoutStream(key: (11, 22), stream: 3)

@@ -34,6 +34,8 @@ final class CUDANetwork {
     /// Double × (KernelSource.Scalar.learningRates + rateCount): see KernelSource.Scalar.
     let scalars: DeviceBuffer
     private let clipPartials: DeviceBuffer  // Double × KernelSource.clippingBlocks
+    /// layer_norm_backward's per-block sums: Float × [blocks][3][widest features].
+    private let layerNormPartials: DeviceBuffer
     /// How many learning rates the scalars hold: 1 (a constant rate) or one per step of an epoch.
     let rateCount: Int
 
@@ -56,9 +58,12 @@ final class CUDANetwork {
     /// Bytes of device memory for a plan at a batch capacity: a fixed part
     /// (parameters, gradients, optimizer state, counters) plus a part per row.
     static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer) -> (fixed: Int, perRow: Int) {
-        let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count
+        let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count + 3 * 4 * plan.widestFeatures
             + 8 * KernelSource.Accumulator.count + 8 * (KernelSource.Scalar.learningRates + 1 + KernelSource.clippingBlocks)
+        // The last term: layer_norm_backward's partial sums, one block's worth per
+        // layerNormRowsPerBlock rows, rounded up (in the fixed part below).
         var perRow = 4 * plan.inputFeatures + 2 * 4 * plan.widestFeatures + 4 + 4
+            + (3 * 4 * plan.widestFeatures + KernelSource.layerNormRowsPerBlock - 1) / KernelSource.layerNormRowsPerBlock
         for operation in plan.operations {
             perRow += 4 * operation.outputFeatures
             if case .layerNorm = operation { perRow += 8 }
@@ -119,6 +124,8 @@ final class CUDANetwork {
             accumulators = try context.allocate(bytes: 8 * KernelSource.Accumulator.count)
             scalars = try context.allocate(bytes: 8 * (KernelSource.Scalar.learningRates + rateCount))
             clipPartials = try context.allocate(bytes: 8 * KernelSource.clippingBlocks)
+            let layerNormBlocks = (batchCapacity + KernelSource.layerNormRowsPerBlock - 1) / KernelSource.layerNormRowsPerBlock
+            layerNormPartials = try context.allocate(bytes: 4 * 3 * plan.widestFeatures * max(layerNormBlocks, 1))
             normLog = normLogCapacity > 0 ? try context.allocate(bytes: 8 * normLogCapacity) : nil
             lossLog = lossLogCapacity > 0 ? try context.allocate(bytes: 8 * lossLogCapacity) : nil
         } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
@@ -319,21 +326,22 @@ final class CUDANetwork {
     /// layer_norm_backward for the LayerNorm at `k`: the gain and shift
     /// gradients, and the input gradient into `dx` unless it is the first
     /// operation; and the bias gradient of the Linear before, when that
-    /// Linear left its bias to this LayerNorm.
+    /// Linear left its bias to this LayerNorm. One block per
+    /// `layerNormRowsPerBlock` rows.
     private func enqueueLayerNormBackward(at k: Int, rows: Int, input: CUdeviceptr, gradient: CUdeviceptr,
                                           activated: CUdeviceptr, scale: Float, into dx: CUdeviceptr) throws {
         guard case let .layerNorm(features, gain, _) = plan.operations[k] else { preconditionFailure("not a LayerNorm") }
-        let inputBlocks = k > 0 ? rows : 0
         var linearBiasGradient: CUdeviceptr = 0
         if k > 0, biasGoesToLayerNorm(k - 1), case let .linear(inputs, outputs, weight) = plan.operations[k - 1] {
             linearBiasGradient = gradients.offset(floats: weight + outputs * inputs)
         }
-        try context.launch("layer_norm_backward", blocks: inputBlocks + (features + KernelSource.blockSize - 1) / KernelSource.blockSize, [
+        let perBlock = KernelSource.layerNormRowsPerBlock
+        try context.launch("layer_norm_backward", blocks: (rows + perBlock - 1) / perBlock, [
             .pointer(input), .pointer(gradient), .pointer(activated), .float(scale),
             .pointer(parameters.offset(floats: gain)), .pointer(statistics[k]!.address), .pointer(dx),
             .pointer(gradients.offset(floats: gain)), .pointer(gradients.offset(floats: gain + features)),
-            .int(Int32(rows)), .int(Int32(features)), .int(Int32(inputBlocks)),
-            .pointer(linearBiasGradient), .pointer(counters.address),
+            .int(Int32(rows)), .int(Int32(features)), .int(k > 0 ? 1 : 0),
+            .pointer(linearBiasGradient), .pointer(layerNormPartials.address), .pointer(counters.address),
         ])
     }
 

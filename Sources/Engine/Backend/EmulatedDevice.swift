@@ -101,14 +101,13 @@ final class EmulatedDevice: KernelDevice {
                                               epsilon: float(a[7]), activated: optionalFloats(a[8]), probability: float(a[9]),
                                               dropout: stream, step: uints(a[13])[KernelSource.Counter.completedSteps])
         case "layer_norm_backward":
-            let rows = int(a[9]), inputBlocks = int(a[11])
-            precondition(inputBlocks == 0 || inputBlocks == rows, "layer_norm_backward: inputBlocks must be 0 or rows")
+            let rows = int(a[9]), inputGradient = int(a[11]) != 0
+            let perBlock = KernelSource.layerNormRowsPerBlock
+            precondition(blocks == (rows + perBlock - 1) / perBlock, "layer_norm_backward: one block per \(perBlock) rows")
             KernelTwins.layerNormBackwardFused(x: floats(a[0]), dy: floats(a[1]), activated: optionalFloats(a[2]), scale: float(a[3]),
-                                               gain: floats(a[4]), statistics: floats(a[5]), dx: inputBlocks > 0 ? floats(a[6]) : nil,
-                                               gainGradient: floats(a[7]), shiftGradient: floats(a[8]), rows: rows, features: int(a[10]))
-            if inputBlocks > 0, let biasGradient = optionalFloats(a[12]) {
-                KernelTwins.columnSums(floats(a[6]), into: biasGradient, rows: rows, columns: int(a[10]))
-            }
+                                               gain: floats(a[4]), statistics: floats(a[5]), dx: inputGradient ? floats(a[6]) : nil,
+                                               gainGradient: floats(a[7]), shiftGradient: floats(a[8]), rows: rows, features: int(a[10]),
+                                               linearBiasGradient: optionalFloats(a[12]))
         case "relu_dropout_forward", "relu_dropout_backward":
             let forward = name == "relu_dropout_forward"
             let offset = forward ? 0 : 1  // backward has dy before dx

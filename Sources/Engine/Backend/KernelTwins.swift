@@ -32,6 +32,30 @@ public enum KernelTwins {
         return warpSum((0..<32).map { $0 < warps ? warpTotals[$0] : 0 })
     }
 
+    /// One warp's sum over a row: lane l adds term(i) for i = l, l + 32, … <
+    /// count, then the warp's butterfly (layer_norm_backward's row sums).
+    static func laneSum(count: Int, _ term: (Int) -> Float) -> Float {
+        warpSum((0..<32).map { lane in
+            var sum: Float = 0
+            var i = lane
+            while i < count { sum += term(i); i += 32 }
+            return sum
+        })
+    }
+
+    /// A sum over rows as layer_norm_backward takes it: each block's
+    /// `layerNormRowsPerBlock` rows in order, then the blocks' sums in order.
+    public static func blockedRowSum(rows: Int, _ value: (Int) -> Float) -> Float {
+        let perBlock = KernelSource.layerNormRowsPerBlock
+        var total: Float = 0
+        for first in stride(from: 0, to: rows, by: perBlock) {
+            var sum: Float = 0
+            for row in first..<min(rows, first + perBlock) { sum += value(row) }
+            total += sum
+        }
+        return total
+    }
+
     /// Thread t's strided sum of `term(i)` over i = t, t + blockSize, … < count.
     static func stridedPartials(count: Int, _ term: (Int) -> Float) -> [Float] {
         (0..<blockSize).map { thread in
@@ -106,13 +130,17 @@ public enum KernelTwins {
     public static func layerNormBackwardFused(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, activated: UnsafePointer<Float>?,
                                               scale: Float, gain: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
                                               dx: UnsafeMutablePointer<Float>?, gainGradient: UnsafeMutablePointer<Float>,
-                                              shiftGradient: UnsafeMutablePointer<Float>, rows: Int, features n: Int) {
+                                              shiftGradient: UnsafeMutablePointer<Float>, rows: Int, features n: Int,
+                                              linearBiasGradient: UnsafeMutablePointer<Float>? = nil) {
         let upstream = (0..<(rows * n)).map { i -> Float in
             guard let activated else { return dy[i] }
             return activated[i] != 0 ? dy[i] * scale : 0
         }
         if let dx {
             layerNormBackwardInput(x: x, dy: upstream, gain: gain, statistics: statistics, dx: dx, rows: rows, features: n)
+            if let linearBiasGradient {
+                for feature in 0..<n { linearBiasGradient[feature] = blockedRowSum(rows: rows) { dx[$0 * n + feature] } }
+            }
         }
         layerNormBackwardParameters(x: x, dy: upstream, statistics: statistics, gainGradient: gainGradient,
                                     shiftGradient: shiftGradient, rows: rows, features: n)
@@ -135,19 +163,17 @@ public enum KernelTwins {
         }
     }
 
-    /// The input-gradient blocks of layer_norm_backward.
+    /// The input gradient of layer_norm_backward, one warp per row.
     public static func layerNormBackwardInput(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, gain: UnsafePointer<Float>,
                                               statistics: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                               rows: Int, features n: Int) {
         for row in 0..<rows {
             let input = x + row * n, outputGradient = dy + row * n
             let mean = statistics[2 * row], inverseDeviation = statistics[2 * row + 1]
-            let sumG = stridedPartials(count: n) { outputGradient[$0] * gain[$0] }
-            let sumGX = stridedPartials(count: n) { i in
+            let meanG = laneSum(count: n) { outputGradient[$0] * gain[$0] } / Float(n)
+            let meanGX = laneSum(count: n) { i in
                 (outputGradient[i] * gain[i]) * ((input[i] - mean) * inverseDeviation)
-            }
-            let meanG = blockSum { sumG[$0] } / Float(n)
-            let meanGX = blockSum { sumGX[$0] } / Float(n)
+            } / Float(n)
             for i in 0..<n {
                 let normalized = (input[i] - mean) * inverseDeviation
                 dx[row * n + i] = (outputGradient[i] * gain[i] - meanG - normalized * meanGX) * inverseDeviation
@@ -155,20 +181,16 @@ public enum KernelTwins {
         }
     }
 
-    /// The parameter-gradient blocks of layer_norm_backward: dγ and dβ summed over rows in order.
+    /// The parameter gradients of layer_norm_backward: dγ and dβ summed over rows as blockedRowSum does.
     public static func layerNormBackwardParameters(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
                                                    gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
                                                    rows: Int, features n: Int) {
         for feature in 0..<n {
-            var gain: Float = 0, shift: Float = 0
-            for row in 0..<rows {
+            gainGradient[feature] = blockedRowSum(rows: rows) { row in
                 let i = row * n + feature
-                let normalized = (x[i] - statistics[2 * row]) * statistics[2 * row + 1]
-                gain += dy[i] * normalized
-                shift += dy[i]
+                return dy[i] * ((x[i] - statistics[2 * row]) * statistics[2 * row + 1])
             }
-            gainGradient[feature] = gain
-            shiftGradient[feature] = shift
+            shiftGradient[feature] = blockedRowSum(rows: rows) { dy[$0 * n + feature] }
         }
     }
 
