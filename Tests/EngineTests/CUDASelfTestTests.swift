@@ -255,7 +255,8 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         let configuration = TrainingConfiguration(batchSize: 8, epochs: 1, scale: .full)
         XCTAssertThrowsError(try CUDATrainer(model: Sequential.perceptron(sizes: [24, 16, 10], seed: 5), optimizer: .sgd(learningRate: 0.1),
                                              device: EmulatedDevice()).fit(train: train, test: test, configuration: configuration)) { error in
-            XCTAssertTrue("\(error)".contains("test example 7 has label 10, outside the model's 10 classes 0…9"), "\(error)")
+            XCTAssertEqual(error as? LabelOutOfRange, LabelOutOfRange(set: "test", example: 7, label: 10, classes: 10))
+            XCTAssertEqual("\(error)", "test example 7 has label 10, outside the model's 10 classes 0…9; labels must be class indices")
         }
     }
 

@@ -20,6 +20,19 @@ public struct CUDAError: Error, CustomStringConvertible, Equatable {
     public var description: String { "\(call) failed (\(code)): \(message)" }
 }
 
+/// A label that is not one of the model's classes, found before training on
+/// the device (the loss kernel would index past its row of logits).
+public struct LabelOutOfRange: Error, CustomStringConvertible, Equatable {
+    public let set: String
+    public let example: Int
+    public let label: Int32
+    public let classes: Int
+
+    public var description: String {
+        "\(set) example \(example) has label \(label), outside the model's \(classes) classes 0…\(classes - 1); labels must be class indices"
+    }
+}
+
 /// Why `--backend cuda` cannot run on this machine.
 public enum CUDAUnavailable: Error, CustomStringConvertible, Equatable {
     /// None of a library's sonames could be dlopened.

@@ -83,8 +83,7 @@ public final class CUDATrainer {
         for (name, set) in [("training", train), ("test", test)] {
             guard let set else { continue }
             if let bad = set.labels.firstIndex(where: { $0 < 0 || Int($0) >= plan.outputFeatures }) {
-                throw CUDAError(call: "CUDATrainer.fit", code: -1,
-                                message: "\(name) example \(bad) has label \(set.labels[bad]), outside the model's \(plan.outputFeatures) classes 0…\(plan.outputFeatures - 1)")
+                throw LabelOutOfRange(set: name, example: bad, label: set.labels[bad], classes: plan.outputFeatures)
             }
         }
         let count = train.count

@@ -42,7 +42,7 @@
 //    39 unfused).
 //
 // Run on a GPU (the sixth session, 2026-11-26, a lent NVIDIA H200 with
-// driver 580 and CUDA 13.0; raw output in docs/gpu-runs/2026-11-26-h200/,
+// driver 580 and CUDA 13.0; raw output in docs/gpu-runs/2026-11-26-h200-*/,
 // figures in BENCHMARKS.md):
 //  1. cuInit with a device and the device description ("NVIDIA H200 (sm_90,
 //     139.8 GiB, 132 SMs, driver 13.0)"); libcuda, cuBLAS 13 and NVRTC 13
@@ -64,13 +64,15 @@
 //     training run (the sweep's seven runs, the self-test's trainer checks).
 //  5. A real out-of-memory error: batch 100,000,000 asks 2.5 TiB with 139.2
 //     GiB free and suggests --batch-size 5086289.
-//  7. `tn train --backend cuda` against the CPU's learning curves
-//     (BENCHMARKS.md), and `tn bench --backend cuda` beside PyTorch eager in
-//     the same call. Batch 32 and 512 meet their targets; batch 1 (63.6 s
-//     for 100 epochs against ≤ 30 s) and the seven-run sweep (76 s against
-//     ≤ 60 s) do not yet, and batch 10,000 is 8× slower than PyTorch: Nsight
-//     Compute puts 17.5 of its 19.2 ms in layer_norm_backward's column
-//     reductions (BENCHMARKS.md says what to change).
+//  7. `tn train --backend cuda` against the CPU's learning curves: they
+//     differ by about as much as the CPU's own at another seed
+//     (scripts/compare-curves). `tn bench --backend cuda` beside PyTorch
+//     eager in the same call: 28× faster at batch 1, 13× at 32, 7× at 512,
+//     1.4× at 10,000. Batch 32 and 512 meet their 100-epoch targets; batch 1
+//     (71 s against ≤ 30 s) and the seven-run sweep (82 s against ≤ 60 s)
+//     do not yet. Nsight Compute found 90% of a batch-10,000 step in
+//     layer_norm_backward's column sums; spreading its rows over blocks made
+//     that step 9.2× faster (BENCHMARKS.md has the figures and what is next).
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.
