@@ -60,8 +60,9 @@ final class CUDANetwork {
     static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer) -> (fixed: Int, perRow: Int) {
         let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count + 3 * 4 * plan.widestFeatures
             + 8 * KernelSource.Accumulator.count + 8 * (KernelSource.Scalar.learningRates + 1 + KernelSource.clippingBlocks)
-        // The last term: layer_norm_backward's partial sums, one block's worth per
-        // layerNormRowsPerBlock rows, rounded up (in the fixed part below).
+        // The last term is layer_norm_backward's partial sums: a block's slice
+        // (3 × the widest features) per layerNormRowsPerBlock rows; the fixed
+        // part above holds one more slice for the rounding up.
         var perRow = 4 * plan.inputFeatures + 2 * 4 * plan.widestFeatures + 4 + 4
             + (3 * 4 * plan.widestFeatures + KernelSource.layerNormRowsPerBlock - 1) / KernelSource.layerNormRowsPerBlock
         for operation in plan.operations {

@@ -156,9 +156,6 @@ final class EmulatedDevice: KernelDevice {
         }
     }
 
-    /// The optimizer whose kernel arguments these are (the inverse of
-    /// DeviceOptimizer.kernelArguments). The learning rate is not among them:
-    /// the twin, like the kernel, reads it from the step scalars.
     /// A label outside the classes makes the GPU's loss kernels index past a
     /// row of logits (a fault, or a silent wrong read); here it is an error.
     private static func checkLabels(_ labels: UnsafeMutablePointer<Int32>, rows: Int, classes: Int, kernel: String) throws {
@@ -168,6 +165,9 @@ final class EmulatedDevice: KernelDevice {
         }
     }
 
+    /// The optimizer whose kernel arguments these are (the inverse of
+    /// DeviceOptimizer.kernelArguments). The learning rate is not among them:
+    /// the twin, like the kernel, reads it from the step scalars.
     private static func decodeOptimizer(_ kernel: String, _ a: [KernelArgument]) throws -> DeviceOptimizer {
         let rate = Double.nan
         switch kernel {
