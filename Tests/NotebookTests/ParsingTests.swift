@@ -65,6 +65,38 @@ final class ParsingTests: XCTestCase {
         XCTAssertTrue(scanned.math.isEmpty)
     }
 
+    /// Dollars in an indented (four-space) code block are code; a list item's
+    /// paragraph indented as far is prose, and its math is math.
+    func testMathInIndentedCodeIsLeftAloneButNotInAListParagraph() throws {
+        let text = """
+        Shell: $a$ first.
+
+            echo $HOME $b$
+            x_1 = $2
+
+        - item
+
+            continued with $c_1$.
+
+        ```swift run
+        let d = 1
+        ```
+
+            $e$ in code after a fence
+
+        Last $f$.
+        """
+        let scanned = try ChapterScanner.scan(text + "\n", displayPath: "chapters/i.md")
+        XCTAssertEqual(scanned.math.map(\.tex), ["a", "c_1", "f"])
+        XCTAssertEqual(scanned.mathLines, [1, 8, 16])
+        let html = Markdown.render(scanned.markdown).html
+        XCTAssertTrue(html.contains("<pre><code>echo $HOME $b$\nx_1 = $2\n</code></pre>"), html)
+        XCTAssertTrue(html.contains("<pre><code>$e$ in code after a fence\n</code></pre>"), html)
+        // cmark counts the blank line after a code block into it; prose lines are never code.
+        let codeLines = Markdown.indentedCodeLines(text)
+        XCTAssertTrue(codeLines.isSuperset(of: [3, 4, 14]) && codeLines.isDisjoint(with: [1, 6, 8, 16]), "\(codeLines.sorted())")
+    }
+
     func testTablesStrikethroughTasksFootnotesAutolinks() {
         let html = Markdown.render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ https://example.org\n\n- [x] done\n\nNote.[^1]\n\n[^1]: Text.\n").html
         XCTAssertTrue(html.contains("<table>"), html)

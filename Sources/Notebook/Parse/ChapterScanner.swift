@@ -68,9 +68,14 @@ enum ChapterScanner {
         /// The .md line (from 1) of the first line in `prose`.
         var proseLine = 1
 
+        // Indented code blocks, whose dollars are code, not math.
+        let indentedCode = Markdown.indentedCodeLines(lines.joined(separator: "\n"))
+
         func flushProse() {
             guard !prose.isEmpty else { return }
-            let (replaced, spans, lines) = MathExtraction.extract(prose.joined(separator: "\n"), firstIndex: math.count)
+            let codeLines = Set(indentedCode.compactMap { $0 >= proseLine && $0 < proseLine + prose.count ? $0 - proseLine : nil })
+            let (replaced, spans, lines) = MathExtraction.extract(prose.joined(separator: "\n"), firstIndex: math.count,
+                                                                 codeLines: codeLines)
             math += spans
             mathLines += lines.map { proseLine + $0 }
             output.append(replaced)

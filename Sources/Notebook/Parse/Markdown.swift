@@ -13,6 +13,30 @@ struct RenderedMarkdown {
 enum Markdown {
     private static let extensionNames = ["table", "strikethrough", "autolink", "tasklist"]
 
+    /// The lines (from 1) of `markdown`'s indented code blocks, as cmark-gfm
+    /// finds them with the whole document's context (a list item's
+    /// continuation paragraph is not code), so that the math pass leaves
+    /// their dollars alone.
+    static func indentedCodeLines(_ markdown: String) -> Set<Int> {
+        guard let document = markdown.withCString({ cmark_parse_document($0, strlen($0), CMARK_OPT_DEFAULT) }) else { return [] }
+        defer { cmark_node_free(document) }
+        var lines: Set<Int> = []
+        let iterator = cmark_iter_new(document)
+        defer { cmark_iter_free(iterator) }
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard event == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iterator),
+                  cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK else { continue }
+            var length: Int32 = 0, offset: Int32 = 0
+            var character: CChar = 0
+            guard cmark_node_get_fenced(node, &length, &offset, &character) == 0 else { continue }
+            let first = Int(cmark_node_get_start_line(node)), last = Int(cmark_node_get_end_line(node))
+            if first >= 1, last >= first { lines.formUnion(first...last) }
+        }
+        return lines
+    }
+
     static func render(_ markdown: String) -> RenderedMarkdown {
         cmark_gfm_core_extensions_ensure_registered()
         // Raw HTML is allowed: the author is trusted, and block placeholders are HTML comments.

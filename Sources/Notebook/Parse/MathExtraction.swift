@@ -1,7 +1,8 @@
 // Math is set aside before markdown parsing, so that `_` and `*` inside a
 // formula never become emphasis: each formula is replaced by a placeholder
 // made of private-use characters, which markdown leaves alone, and put back
-// (typeset) after rendering. Code spans are skipped, so `$x` in code stays code.
+// (typeset) after rendering. Code spans, raw <code> and <pre>, and indented
+// code blocks are skipped, so `$x` in code stays code.
 // The same pass turns `\@` into a private-use character, so that an escaped
 // `@fig-…` reaches the page as text rather than as a cross-reference.
 
@@ -37,7 +38,9 @@ enum MathExtraction {
     /// Replaces every formula in `prose` (markdown without fenced code) by a
     /// placeholder numbered from `firstIndex`; returns the new text, the
     /// formulas and, for each, the line (from 0) of `prose` where it opens.
-    static func extract(_ prose: String, firstIndex: Int) -> (text: String, spans: [MathSpan], lines: [Int]) {
+    /// The lines in `codeLines` (from 0; an indented code block's) are copied
+    /// as they are.
+    static func extract(_ prose: String, firstIndex: Int, codeLines: Set<Int> = []) -> (text: String, spans: [MathSpan], lines: [Int]) {
         let characters = Array(prose)
         var output = ""
         var spans: [MathSpan] = []
@@ -110,6 +113,15 @@ enum MathExtraction {
         }
 
         while index < characters.count {
+            if !codeLines.isEmpty, index == 0 || characters[index - 1] == "\n", codeLines.contains(line(at: index)) {
+                // A line of an indented code block: code, copied through its newline.
+                var end = index
+                while end < characters.count, characters[end] != "\n" { end += 1 }
+                end = min(end + 1, characters.count)
+                output += String(characters[index..<end])
+                index = end
+                continue
+            }
             let character = characters[index]
             // Raw HTML code (`<code>…</code>`, `<pre>…</pre>`) is code too: copied as written.
             if character == "<" {
