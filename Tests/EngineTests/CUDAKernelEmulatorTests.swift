@@ -27,14 +27,14 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         std::vector<float> y(R * F), statistics(2 * R), dx(R * F), dgain(F), dshift(F);
         run(R, 256, [&] { layer_norm_forward(x.data(), nullptr, gain.data(), shift.data(), y.data(), statistics.data(), F, 1e-5f,
                                              nullptr, 0.0f, 0u, 0u, 0u, noCounters.data()); });
-        std::vector<float> parts(3 * 3 * F);  // layer_norm_backward's per-block sums, room for three blocks
+        std::vector<float> parts(9 * 3 * F);  // layer_norm_backward's per-block sums, room for nine blocks
         run(1, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), dx.data(),
-                                              dgain.data(), dshift.data(), R, F, 1, nullptr, parts.data(), noCounters.data()); });
+                                              dgain.data(), dshift.data(), R, F, 1, 32, nullptr, parts.data(), noCounters.data()); });
         output("ln_y", y); output("ln_stats", statistics); output("ln_dx", dx); output("ln_dgain", dgain); output("ln_dshift", dshift);
         // No input gradient (a first operation): only the parameter gradients.
         std::vector<float> onlyDgain(F), onlyDshift(F);
         run(1, 256, [&] { layer_norm_backward(x.data(), dy.data(), nullptr, 1.0f, gain.data(), statistics.data(), nullptr,
-                                              onlyDgain.data(), onlyDshift.data(), R, F, 0, nullptr, parts.data(), noCounters.data()); });
+                                              onlyDgain.data(), onlyDshift.data(), R, F, 0, 32, nullptr, parts.data(), noCounters.data()); });
         output("ln_only_dgain", onlyDgain); output("ln_only_dshift", onlyDshift);
 
         // Fused: the Linear's bias, LayerNorm and ReLU-dropout forward; their backward.
@@ -45,7 +45,7 @@ final class CUDAKernelEmulatorTests: XCTestCase {
                                              1e-5f, activated.data(), 0.4f, 11u, 22u, 3u, stepFive.data()); });
         // The block also sums dx into the Linear's bias gradient.
         run(1, 256, [&] { layer_norm_backward(fusedX.data(), dy.data(), activated.data(), 1.0f / (1.0f - 0.4f), gain.data(),
-                                              fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, 1,
+                                              fusedStatistics.data(), fusedDx.data(), fusedDgain.data(), fusedDshift.data(), R, F, 1, 32,
                                               fusedDbias.data(), parts.data(), stepFive.data()); });
         output("fused_x", fusedX); output("fused_activated", activated); output("fused_stats", fusedStatistics);
         output("fused_dx", fusedDx); output("fused_dgain", fusedDgain); output("fused_dshift", fusedDshift);
@@ -59,11 +59,18 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         run(R70, 256, [&] { layer_norm_forward(x70.data(), bias.data(), gain.data(), shift.data(), nullptr, statistics70.data(), F,
                                                1e-5f, activated70.data(), 0.4f, 11u, 22u, 3u, counters70.data()); });
         run(3, 256, [&] { layer_norm_backward(x70.data(), dy70.data(), activated70.data(), 1.0f / (1.0f - 0.4f), gain.data(),
-                                              statistics70.data(), dx70.data(), dgain70.data(), dshift70.data(), R70, F, 1,
+                                              statistics70.data(), dx70.data(), dgain70.data(), dshift70.data(), R70, F, 1, 32,
                                               dbias70.data(), parts.data(), counters70.data()); });
         output("rows70_x", x70); output("rows70_activated", activated70); output("rows70_stats", statistics70);
         output("rows70_dx", dx70); output("rows70_dgain", dgain70); output("rows70_dshift", dshift70);
         output("rows70_dbias", dbias70); output("rows70_counters", counters70);
+        // The same with 8 rows per block: nine blocks (eight of 8, one of 6).
+        std::vector<float> dx70by8(R70 * F), dgain70by8(F), dshift70by8(F), dbias70by8(F);
+        run(9, 256, [&] { layer_norm_backward(x70.data(), dy70.data(), activated70.data(), 1.0f / (1.0f - 0.4f), gain.data(),
+                                              statistics70.data(), dx70by8.data(), dgain70by8.data(), dshift70by8.data(), R70, F, 1, 8,
+                                              dbias70by8.data(), parts.data(), counters70.data()); });
+        output("rows70by8_dx", dx70by8); output("rows70by8_dgain", dgain70by8); output("rows70by8_dshift", dshift70by8);
+        output("rows70by8_dbias", dbias70by8); output("rows70by8_counters", counters70);
 
         std::vector<unsigned> counters = {0, 5, 0, 0};
         std::vector<float> dropped(R * F), droppedGradient(R * F);
@@ -237,6 +244,16 @@ final class CUDAKernelEmulatorTests: XCTestCase {
         let plainBias = (0..<f).map { column in Float((0..<70).reduce(0.0) { $0 + Double(dxKernel70[$1 * f + column]) }) }
         XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(try result("rows70_dbias"), plainBias), 1e-5)
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "rows70_counters", in: directory), [0, 2, 0, 0], "the ticket is back at 0")
+        // Eight rows per block: dx is the same; the sums over rows follow the twin at 8 rows per block.
+        var dgain70by8 = dgain70, dshift70by8 = dshift70, dbias70by8 = dbias70, dx70by8 = dx70
+        KernelTwins.layerNormBackwardFused(x: x70Biased, dy: dy70, activated: activated70, scale: 1 / (1 - Float(0.4)), gain: gain,
+                                           statistics: statistics70, dx: &dx70by8, gainGradient: &dgain70by8, shiftGradient: &dshift70by8,
+                                           rows: 70, features: f, linearBiasGradient: &dbias70by8, rowsPerBlock: 8)
+        try check("rows70by8_dx", dx70, limit: 0)
+        try check("rows70by8_dgain", dgain70by8); try check("rows70by8_dshift", dshift70by8); try check("rows70by8_dbias", dbias70by8)
+        XCTAssertNotEqual(dgain70by8, dgain70, "eight rows per block sum in another order than 32")
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(dgain70by8, dgain70), 1e-5)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "rows70by8_counters", in: directory), [0, 2, 0, 0], "the ticket is back at 0")
 
         // ReLU + dropout: exactly the twin's mask.
         let stream = DropoutStream(key: (11, 22), stream: 3)

@@ -260,6 +260,34 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         }
     }
 
+    /// TN_CUDA_LAYER_NORM_ROWS picks the LayerNorm backward's rows per block
+    /// (for timing variants on a GPU); the network trains alike with any.
+    func testLayerNormRowsPerBlockComesFromTheEnvironmentAndChangesOnlyRounding() throws {
+        XCTAssertEqual(try CUDANetwork.layerNormRows(environment: [:]), 32)
+        XCTAssertEqual(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": "4"]), 4)
+        for bad in ["0", "33", "four", ""] {
+            XCTAssertThrowsError(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": bad])) { error in
+                XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_LAYER_NORM_ROWS=\(bad): must be a whole number from 1 to 32"), "\(error)")
+            }
+        }
+        let model = Sequential.perceptron(sizes: [24, 64, 48, 10], dropout: [0.3], seed: 4)
+        let (inputs, labels) = BackendSelfTest.randomBatch(rows: 70, features: 24, classes: 10, seed: 9)
+        var gradients: [[Float]] = []
+        for rowsPerBlock in [32, 5, 1] {
+            let device = EmulatedDevice()
+            let network = try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: .sgd(learningRate: 0.1),
+                                          batchCapacity: 70, layerNormRowsPerBlock: rowsPerBlock)
+            try network.uploadParameters(model.parameterSnapshot())
+            try device.upload(inputs, to: network.inputBuffer.address)
+            try device.upload(labels, to: network.labels.address)
+            try network.enqueueForwardAndBackward(rows: 70)
+            gradients.append(try network.downloadGradients())
+        }
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(gradients[1], gradients[0]), 1e-5)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(gradients[2], gradients[0]), 1e-5)
+        XCTAssertNotEqual(gradients[2], gradients[0], "one row per block sums in another order")
+    }
+
     func testOutOfMemoryBeforeAllocatingNamesTheSizes() throws {
         let device = EmulatedDevice(freeBytes: 8 << 20)
         let model = Sequential.tutorialNetwork()

@@ -33,6 +33,15 @@ public struct LabelOutOfRange: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// An environment variable of the CUDA backend with a value it cannot use.
+public struct SettingError: Error, CustomStringConvertible, Equatable {
+    public let name: String
+    public let value: String
+    public let problem: String
+
+    public var description: String { "\(name)=\(value): \(problem)" }
+}
+
 /// Why `--backend cuda` cannot run on this machine.
 public enum CUDAUnavailable: Error, CustomStringConvertible, Equatable {
     /// None of a library's sonames could be dlopened.

@@ -14,6 +14,8 @@
 // network is then 4 + 3 forward nodes, 1 for the loss, 10 backward and 1 for
 // the update.
 
+import Foundation
+
 final class CUDANetwork {
     let context: KernelDevice
     let plan: NetworkPlan
@@ -36,6 +38,8 @@ final class CUDANetwork {
     private let clipPartials: DeviceBuffer  // Double × KernelSource.clippingBlocks
     /// layer_norm_backward's per-block sums: Float × [blocks][3][widest features].
     private let layerNormPartials: DeviceBuffer
+    /// Rows per block of layer_norm_backward (see `layerNormRows(environment:)`).
+    let layerNormRowsPerBlock: Int
     /// How many learning rates the scalars hold: 1 (a constant rate) or one per step of an epoch.
     let rateCount: Int
 
@@ -57,14 +61,15 @@ final class CUDANetwork {
 
     /// Bytes of device memory for a plan at a batch capacity: a fixed part
     /// (parameters, gradients, optimizer state, counters) plus a part per row.
-    static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer) -> (fixed: Int, perRow: Int) {
+    static func memoryNeeded(plan: NetworkPlan, optimizer: DeviceOptimizer,
+                             layerNormRowsPerBlock: Int = KernelSource.layerNormMaxRowsPerBlock) -> (fixed: Int, perRow: Int) {
         let fixed = 4 * plan.parameterCount * (2 + optimizer.stateBuffers) + 4 * KernelSource.Counter.count + 3 * 4 * plan.widestFeatures
             + 8 * KernelSource.Accumulator.count + 8 * (KernelSource.Scalar.learningRates + 1 + KernelSource.clippingBlocks)
         // The last term is layer_norm_backward's partial sums: a block's slice
         // (3 × the widest features) per layerNormRowsPerBlock rows; the fixed
         // part above holds one more slice for the rounding up.
         var perRow = 4 * plan.inputFeatures + 2 * 4 * plan.widestFeatures + 4 + 4
-            + (3 * 4 * plan.widestFeatures + KernelSource.layerNormRowsPerBlock - 1) / KernelSource.layerNormRowsPerBlock
+            + (3 * 4 * plan.widestFeatures + layerNormRowsPerBlock - 1) / layerNormRowsPerBlock
         for operation in plan.operations {
             perRow += 4 * operation.outputFeatures
             if case .layerNorm = operation { perRow += 8 }
@@ -80,8 +85,12 @@ final class CUDANetwork {
     /// kept (see `readGradientNorms`).
     init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
          rateCount: Int = 1, normLogCapacity: Int = 0, lossLogCapacity: Int = 0, extraBytes: Int = 0,
-         requestedBatchSize: Int? = nil) throws {
+         requestedBatchSize: Int? = nil, layerNormRowsPerBlock: Int? = nil) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
+        let layerNormRows = try layerNormRowsPerBlock ?? Self.layerNormRows(environment: ProcessInfo.processInfo.environment)
+        precondition((1...KernelSource.layerNormMaxRowsPerBlock).contains(layerNormRows),
+                     "CUDANetwork: layer_norm_backward takes 1 to \(KernelSource.layerNormMaxRowsPerBlock) rows per block, not \(layerNormRows)")
+        self.layerNormRowsPerBlock = layerNormRows
         self.context = context
         self.plan = plan
         self.optimizer = optimizer
@@ -89,7 +98,7 @@ final class CUDANetwork {
         self.rateCount = rateCount
         self.normLogCapacity = normLogCapacity
         self.lossLogCapacity = lossLogCapacity
-        let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer)
+        let (fixed, perRow) = Self.memoryNeeded(plan: plan, optimizer: optimizer, layerNormRowsPerBlock: layerNormRows)
         let required = fixed + 8 * (rateCount - 1 + normLogCapacity + lossLogCapacity) + perRow * batchCapacity + extraBytes
         let free = try context.memoryInfo().free
         // Leave 5% for cuBLAS and the driver's own allocations.
@@ -125,7 +134,7 @@ final class CUDANetwork {
             accumulators = try context.allocate(bytes: 8 * KernelSource.Accumulator.count)
             scalars = try context.allocate(bytes: 8 * (KernelSource.Scalar.learningRates + rateCount))
             clipPartials = try context.allocate(bytes: 8 * KernelSource.clippingBlocks)
-            let layerNormBlocks = (batchCapacity + KernelSource.layerNormRowsPerBlock - 1) / KernelSource.layerNormRowsPerBlock
+            let layerNormBlocks = (batchCapacity + layerNormRows - 1) / layerNormRows
             layerNormPartials = try context.allocate(bytes: 4 * 3 * plan.widestFeatures * max(layerNormBlocks, 1))
             normLog = normLogCapacity > 0 ? try context.allocate(bytes: 8 * normLogCapacity) : nil
             lossLog = lossLogCapacity > 0 ? try context.allocate(bytes: 8 * lossLogCapacity) : nil
@@ -148,6 +157,21 @@ final class CUDANetwork {
         // would otherwise index the logits with garbage labels.
         try context.zero(activations[0].address, bytes: activations[0].bytes)
         try context.zero(labels.address, bytes: labels.bytes)
+    }
+
+    /// Rows per block of layer_norm_backward: 32 (measured on an H200: 9.2×
+    /// faster than one thread per feature at batch 10,000, but slower at
+    /// batch 32 and below; BENCHMARKS.md), or TN_CUDA_LAYER_NORM_ROWS (1 to
+    /// 32), so that one run on a GPU can time several (`scripts/gpu-check
+    /// variants`). Fewer rows per block means more blocks and partial sums.
+    static func layerNormRows(environment: [String: String]) throws -> Int {
+        guard let text = environment["TN_CUDA_LAYER_NORM_ROWS"] else { return KernelSource.layerNormMaxRowsPerBlock }
+        guard let rows = Int(text.trimmingCharacters(in: .whitespaces)),
+              (1...KernelSource.layerNormMaxRowsPerBlock).contains(rows) else {
+            throw SettingError(name: "TN_CUDA_LAYER_NORM_ROWS", value: text,
+                               problem: "must be a whole number from 1 to \(KernelSource.layerNormMaxRowsPerBlock) (rows per block of the LayerNorm backward kernel); unset it for the default, \(KernelSource.layerNormMaxRowsPerBlock)")
+        }
+        return rows
     }
 
     /// The batch input buffer, [batchCapacity, inputFeatures].
@@ -336,12 +360,12 @@ final class CUDANetwork {
         if k > 0, biasGoesToLayerNorm(k - 1), case let .linear(inputs, outputs, weight) = plan.operations[k - 1] {
             linearBiasGradient = gradients.offset(floats: weight + outputs * inputs)
         }
-        let perBlock = KernelSource.layerNormRowsPerBlock
+        let perBlock = layerNormRowsPerBlock
         try context.launch("layer_norm_backward", blocks: (rows + perBlock - 1) / perBlock, [
             .pointer(input), .pointer(gradient), .pointer(activated), .float(scale),
             .pointer(parameters.offset(floats: gain)), .pointer(statistics[k]!.address), .pointer(dx),
             .pointer(gradients.offset(floats: gain)), .pointer(gradients.offset(floats: gain + features)),
-            .int(Int32(rows)), .int(Int32(features)), .int(k > 0 ? 1 : 0),
+            .int(Int32(rows)), .int(Int32(features)), .int(k > 0 ? 1 : 0), .int(Int32(perBlock)),
             .pointer(linearBiasGradient), .pointer(layerNormPartials.address), .pointer(counters.address),
         ])
     }

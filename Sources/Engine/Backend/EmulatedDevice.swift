@@ -101,13 +101,13 @@ final class EmulatedDevice: KernelDevice {
                                               epsilon: float(a[7]), activated: optionalFloats(a[8]), probability: float(a[9]),
                                               dropout: stream, step: uints(a[13])[KernelSource.Counter.completedSteps])
         case "layer_norm_backward":
-            let rows = int(a[9]), inputGradient = int(a[11]) != 0
-            let perBlock = KernelSource.layerNormRowsPerBlock
-            precondition(blocks == (rows + perBlock - 1) / perBlock, "layer_norm_backward: one block per \(perBlock) rows")
+            let rows = int(a[9]), inputGradient = int(a[11]) != 0, perBlock = int(a[12])
+            precondition((1...KernelSource.layerNormMaxRowsPerBlock).contains(perBlock) && blocks == (rows + perBlock - 1) / perBlock,
+                         "layer_norm_backward: one block per \(perBlock) rows, at most \(KernelSource.layerNormMaxRowsPerBlock)")
             KernelTwins.layerNormBackwardFused(x: floats(a[0]), dy: floats(a[1]), activated: optionalFloats(a[2]), scale: float(a[3]),
                                                gain: floats(a[4]), statistics: floats(a[5]), dx: inputGradient ? floats(a[6]) : nil,
                                                gainGradient: floats(a[7]), shiftGradient: floats(a[8]), rows: rows, features: int(a[10]),
-                                               linearBiasGradient: optionalFloats(a[12]))
+                                               linearBiasGradient: optionalFloats(a[13]), rowsPerBlock: perBlock)
         case "relu_dropout_forward", "relu_dropout_backward":
             let forward = name == "relu_dropout_forward"
             let offset = forward ? 0 : 1  // backward has dy before dx

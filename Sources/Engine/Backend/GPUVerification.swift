@@ -73,6 +73,10 @@
 //     do not yet. Nsight Compute found 90% of a batch-10,000 step in
 //     layer_norm_backward's column sums; spreading its rows over blocks made
 //     that step 9.2× faster (BENCHMARKS.md has the figures and what is next).
+//     Written after the last call and so not yet run on a GPU: its rows per
+//     block as a run-time setting (TN_CUDA_LAYER_NORM_ROWS, checked here on
+//     the kernel emulator at 8 rows per block and on the emulated network at
+//     1, 5 and 32), for `scripts/gpu-check variants` to time in one call.
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.

@@ -43,10 +43,14 @@ public enum KernelTwins {
         })
     }
 
+    /// Rows per block of layer_norm_backward unless told otherwise.
+    public static let layerNormRowsPerBlock = KernelSource.layerNormMaxRowsPerBlock
+
     /// A sum over rows as layer_norm_backward takes it: each block's
-    /// `layerNormRowsPerBlock` rows in order, then the blocks' sums in order.
-    public static func blockedRowSum(rows: Int, _ value: (Int) -> Float) -> Float {
-        let perBlock = KernelSource.layerNormRowsPerBlock
+    /// `perBlock` rows in order, then the blocks' sums in order.
+    public static func blockedRowSum(rows: Int, perBlock: Int = layerNormRowsPerBlock,
+                                     _ value: (Int) -> Float) -> Float {
+        precondition(perBlock >= 1, "blockedRowSum: at least one row per block")
         var total: Float = 0
         for first in stride(from: 0, to: rows, by: perBlock) {
             var sum: Float = 0
@@ -131,7 +135,8 @@ public enum KernelTwins {
                                               scale: Float, gain: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
                                               dx: UnsafeMutablePointer<Float>?, gainGradient: UnsafeMutablePointer<Float>,
                                               shiftGradient: UnsafeMutablePointer<Float>, rows: Int, features n: Int,
-                                              linearBiasGradient: UnsafeMutablePointer<Float>? = nil) {
+                                              linearBiasGradient: UnsafeMutablePointer<Float>? = nil,
+                                              rowsPerBlock: Int = layerNormRowsPerBlock) {
         let upstream = (0..<(rows * n)).map { i -> Float in
             guard let activated else { return dy[i] }
             return activated[i] != 0 ? dy[i] * scale : 0
@@ -139,11 +144,13 @@ public enum KernelTwins {
         if let dx {
             layerNormBackwardInput(x: x, dy: upstream, gain: gain, statistics: statistics, dx: dx, rows: rows, features: n)
             if let linearBiasGradient {
-                for feature in 0..<n { linearBiasGradient[feature] = blockedRowSum(rows: rows) { dx[$0 * n + feature] } }
+                for feature in 0..<n {
+                    linearBiasGradient[feature] = blockedRowSum(rows: rows, perBlock: rowsPerBlock) { dx[$0 * n + feature] }
+                }
             }
         }
         layerNormBackwardParameters(x: x, dy: upstream, statistics: statistics, gainGradient: gainGradient,
-                                    shiftGradient: shiftGradient, rows: rows, features: n)
+                                    shiftGradient: shiftGradient, rows: rows, features: n, rowsPerBlock: rowsPerBlock)
     }
 
     /// The LayerNorm part of layer_norm_forward, one row at a time; statistics holds (μ, 1/σ) per row.
@@ -184,13 +191,14 @@ public enum KernelTwins {
     /// The parameter gradients of layer_norm_backward: dγ and dβ summed over rows as blockedRowSum does.
     public static func layerNormBackwardParameters(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
                                                    gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
-                                                   rows: Int, features n: Int) {
+                                                   rows: Int, features n: Int,
+                                                   rowsPerBlock: Int = layerNormRowsPerBlock) {
         for feature in 0..<n {
-            gainGradient[feature] = blockedRowSum(rows: rows) { row in
+            gainGradient[feature] = blockedRowSum(rows: rows, perBlock: rowsPerBlock) { row in
                 let i = row * n + feature
                 return dy[i] * ((x[i] - statistics[2 * row]) * statistics[2 * row + 1])
             }
-            shiftGradient[feature] = blockedRowSum(rows: rows) { dy[$0 * n + feature] }
+            shiftGradient[feature] = blockedRowSum(rows: rows, perBlock: rowsPerBlock) { dy[$0 * n + feature] }
         }
     }
 

@@ -20,8 +20,10 @@ enum KernelSource {
     /// Threads per block for every kernel; block_sum assumes a multiple of 32.
     static let blockSize = 256
 
-    /// Rows per block of layer_norm_backward (LAYER_NORM_ROWS in the source).
-    static let layerNormRowsPerBlock = 32
+    /// The most rows a block of layer_norm_backward takes (LAYER_NORM_ROWS
+    /// in the source), and the number it takes unless told otherwise
+    /// (CUDANetwork's layerNormRowsPerBlock).
+    static let layerNormMaxRowsPerBlock = 32
 
     /// Indices into the device's UInt32 counter array.
     enum Counter {
@@ -332,9 +334,9 @@ __device__ __forceinline__ float layer_norm_upstream(const float* dy, const floa
     return activated[i] != 0.0f ? dy[i] * scale : 0.0f;
 }
 
-// LayerNorm backward in one launch, LAYER_NORM_ROWS rows per block (the
-// grid is ⌈rows / LAYER_NORM_ROWS⌉ blocks). With x̂ = (x − μ)/σ and
-// g = dy·γ, dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, written when
+// LayerNorm backward in one launch, `rowsPerBlock` rows per block (at most
+// LAYER_NORM_ROWS; the grid is ⌈rows / rowsPerBlock⌉ blocks). With
+// x̂ = (x − μ)/σ and g = dy·γ, dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, written when
 // `inputGradient` is 1 (0 for a first operation): one warp per row, each
 // lane summing every 32nd feature, then a butterfly over the warp. Then each
 // block sums its rows, in order, for every feature: Σ dy·x̂ (dγ), Σ dy (dβ)
@@ -347,11 +349,11 @@ __device__ __forceinline__ float layer_norm_upstream(const float* dy, const floa
 extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, const float* activated, float scale,
                                                const float* gain, const float* statistics, float* dx,
                                                float* gainGradient, float* shiftGradient, int rows, int features,
-                                               int inputGradient, float* linearBiasGradient, float* partials,
-                                               u32* counters) {
+                                               int inputGradient, int rowsPerBlock, float* linearBiasGradient,
+                                               float* partials, u32* counters) {
     __shared__ float rowMeanG[LAYER_NORM_ROWS], rowMeanGX[LAYER_NORM_ROWS];
-    const int first = blockIdx.x * LAYER_NORM_ROWS;
-    const int count = rows - first < LAYER_NORM_ROWS ? rows - first : LAYER_NORM_ROWS;
+    const int first = blockIdx.x * rowsPerBlock;
+    const int count = rows - first < rowsPerBlock ? rows - first : rowsPerBlock;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, warps = blockDim.x >> 5;
     if (inputGradient) {
         for (int local = warp; local < count; local += warps) {  // whole warps take the same branch
