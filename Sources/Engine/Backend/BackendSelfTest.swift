@@ -52,19 +52,8 @@ public enum BackendSelfTest {
     /// 1e-3. The kernels are the same in both modes, and the FP32 run checks
     /// ReLU to 1e-4.
     static func smoothModels(seed: UInt64) -> (plain: Sequential, dropout: Sequential) {
-        func network(dropout: [Float]) -> Sequential {
-            let sizes = [24, 300, 48, 10]
-            var layers: [Layer] = []
-            for index in 0..<(sizes.count - 1) {
-                layers.append(Linear(sizes[index], sizes[index + 1]))
-                if index < sizes.count - 2 {
-                    layers.append(LayerNorm(sizes[index + 1]))
-                    if index < dropout.count { layers.append(Dropout(sizes[index + 1], probability: dropout[index])) }
-                }
-            }
-            return Sequential(layers, seed: seed)
-        }
-        return (network(dropout: []), network(dropout: [0.4, 0.2]))
+        (Sequential.perceptron(sizes: [24, 300, 48, 10], relu: false, seed: seed),
+         Sequential.perceptron(sizes: [24, 300, 48, 10], dropout: [0.4, 0.2], relu: false, seed: seed))
     }
 
     /// The engine's forward pass and gradients for one batch.

@@ -33,14 +33,10 @@ public enum KernelTwins {
     }
 
     /// One warp's sum over a row: lane l adds term(i) for i = l, l + 32, … <
-    /// count, then the warp's butterfly (layer_norm_backward's row sums).
+    /// count, then the warp's butterfly (the loss kernels' and
+    /// layer_norm_backward's row sums).
     static func laneSum(count: Int, _ term: (Int) -> Float) -> Float {
-        warpSum((0..<32).map { lane in
-            var sum: Float = 0
-            var i = lane
-            while i < count { sum += term(i); i += 32 }
-            return sum
-        })
+        warpSum(stridedPartials(count: count, threads: 32, term))
     }
 
     /// Rows per block of layer_norm_backward unless told otherwise.
@@ -60,12 +56,13 @@ public enum KernelTwins {
         return total
     }
 
-    /// Thread t's strided sum of `term(i)` over i = t, t + blockSize, … < count.
-    static func stridedPartials(count: Int, _ term: (Int) -> Float) -> [Float] {
-        (0..<blockSize).map { thread in
+    /// Thread t's strided sum of `term(i)` over i = t, t + threads, … < count,
+    /// for each of `threads` threads (a block's, or a warp's lanes).
+    static func stridedPartials(count: Int, threads: Int = blockSize, _ term: (Int) -> Float) -> [Float] {
+        (0..<threads).map { thread in
             var sum: Float = 0
             var i = thread
-            while i < count { sum += term(i); i += blockSize }
+            while i < count { sum += term(i); i += threads }
             return sum
         }
     }
@@ -236,9 +233,8 @@ public enum KernelTwins {
             let z = logits + row * classes, g = dLogits + row * classes
             var maximum = -Float.infinity
             for c in 0..<classes { maximum = max(maximum, z[c]) }
-            var lanes = [Float](repeating: 0, count: 32)
-            for c in 0..<classes { let e = expf(z[c] - maximum); g[c] = e; lanes[c % 32] += e }
-            let sum = warpSum(lanes)
+            for c in 0..<classes { g[c] = expf(z[c] - maximum) }
+            let sum = laneSum(count: classes) { g[$0] }
             let label = Int(labels[row])
             let scale = inverseBatch / sum
             for c in 0..<classes { g[c] = g[c] * scale - (c == label ? inverseBatch : 0) }
@@ -289,10 +285,8 @@ public enum KernelTwins {
             let z = logits + row * classes
             var maximum = -Float.infinity, best = classes
             for c in 0..<classes where z[c] > maximum { maximum = z[c]; best = c }
-            var lanes = [Float](repeating: 0, count: 32)
-            for c in 0..<classes { lanes[c % 32] += expf(z[c] - maximum) }
             let label = Int(labels[row])
-            lossSum += Double(logf(warpSum(lanes)) - (z[label] - maximum))
+            lossSum += Double(logf(laneSum(count: classes) { expf(z[$0] - maximum) }) - (z[label] - maximum))
             if best == label { correct += 1 }
         }
         return (lossSum, correct)

@@ -137,8 +137,10 @@ extension Sequential {
     }
 
     /// A multilayer perceptron with the tutorial's layer pattern for any sizes:
-    /// each hidden layer is Linear → LayerNorm → ReLU (→ Dropout when given).
-    public static func perceptron(sizes: [Int], dropout: [Float] = [], seed: UInt64 = 0) -> Sequential {
+    /// each hidden layer is Linear → LayerNorm → ReLU (→ Dropout when given);
+    /// without `relu`, Linear → LayerNorm (→ Dropout), a smooth function of
+    /// its input and parameters.
+    public static func perceptron(sizes: [Int], dropout: [Float] = [], relu: Bool = true, seed: UInt64 = 0) -> Sequential {
         precondition(sizes.count >= 2, "perceptron: give at least input and output sizes")
         var layers: [Layer] = []
         for index in 0..<(sizes.count - 1) {
@@ -146,7 +148,7 @@ extension Sequential {
             let isOutput = index == sizes.count - 2
             if !isOutput {
                 layers.append(LayerNorm(sizes[index + 1]))
-                layers.append(ReLU(sizes[index + 1]))
+                if relu { layers.append(ReLU(sizes[index + 1])) }
                 if index < dropout.count, dropout[index] > 0 {
                     layers.append(Dropout(sizes[index + 1], probability: dropout[index]))
                 }

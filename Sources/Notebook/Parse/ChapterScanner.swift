@@ -58,7 +58,8 @@ enum ChapterScanner {
     }
 
     static func scan(_ text: String, displayPath: String) throws -> ScannedChapter {
-        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        let lines = normalized.components(separatedBy: "\n")
         var blocks: [ExecutableBlock] = []
         var math: [MathSpan] = []
         var mathLines: [Int] = []
@@ -69,7 +70,7 @@ enum ChapterScanner {
         var proseLine = 1
 
         // Indented code blocks, whose dollars are code, not math.
-        let indentedCode = Markdown.indentedCodeLines(lines.joined(separator: "\n"))
+        let indentedCode = Markdown.indentedCodeLines(normalized)
 
         func flushProse() {
             guard !prose.isEmpty else { return }
