@@ -6,10 +6,12 @@
 // "Engine/FILE.swift:LINE: Fatal error: Precondition failed: MESSAGE"; the
 // runner shows that line with the chapter's. The message is built only when
 // the check fails. `precondition` is transparent, as Swift's is, so that the
-// check inlines into its caller before optimization: marked only
-// @inline(__always), it made batch-1 training steps (many small products,
-// each checked) about 12% slower (0.83 to 0.93 of the old build, side by
-// side); transparent, it measured 0.91 to 1.08, the spread between builds.
+// check inlines into its caller before optimization. Marked only
+// @inline(__always), batch-1 training steps measured 0.83 to 0.93 of the
+// build before, side by side; transparent, 0.91 to 1.08. Builds that differ
+// in no hot code have since measured 0.85 to 0.95 at batch 1 on this machine
+// (BENCHMARKS.md), so the first figure may be layout, not the check; the
+// transparent form is kept because it is the one Swift's own check uses.
 
 @_transparent
 func precondition(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String = String(),
