@@ -245,6 +245,43 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertEqual(device.launches + device.products - before, 8)
     }
 
+    /// At batch 1 the row kernels take the steps (7 nodes for the tutorial
+    /// network, the gather included): two epochs with dropout and Adam end
+    /// where the general kernels' do, to rounding (their sums run in another
+    /// order), and TN_CUDA_ROW_STEPS is 0 or 1 or a clear error.
+    func testBatchOneStepsRunOnTheRowKernelsAndTrainAsTheGeneralKernelsDo() throws {
+        XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1), batchSize: 1), 7)
+        XCTAssertNotNil(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())))
+        XCTAssertEqual(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())), CUDANetwork.RowLayers(hidden: [0, 3, 6], output: 9))
+        XCTAssertNil(CUDANetwork.rowLayers(of: try NetworkPlan(.perceptron(sizes: [24, 16, 10], relu: false))), "no ReLU after the LayerNorm")
+        XCTAssertNil(CUDANetwork.rowLayers(of: try NetworkPlan(.perceptron(sizes: [24, 10]))), "no hidden layer")
+        XCTAssertNil(CUDANetwork.rowLayers(of: try NetworkPlan(.perceptron(sizes: [2000, 16, 10]))), "wider than the shared arrays")
+        XCTAssertTrue(try CUDANetwork.rowStepsEnabled(environment: [:]))
+        XCTAssertFalse(try CUDANetwork.rowStepsEnabled(environment: ["TN_CUDA_ROW_STEPS": "0"]))
+        XCTAssertThrowsError(try CUDANetwork.rowStepsEnabled(environment: ["TN_CUDA_ROW_STEPS": "yes"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_ROW_STEPS=yes: must be 1"), "\(error)")
+        }
+
+        let train = try dataset(rows: 60, seed: 3), test = try dataset(rows: 20, seed: 4)
+        let configuration = TrainingConfiguration(batchSize: 1, epochs: 2, seed: 2, evaluationBatchSize: 8, scale: .full)
+        var results: [(parameters: [Float], losses: [Double], launches: [String: Int])] = []
+        for rowKernels in [true, false] {
+            let device = EmulatedDevice()
+            let model = Sequential.perceptron(sizes: [24, 40, 32, 10], dropout: [0.3, 0.1], seed: 6)
+            let result = try CUDATrainer(model: model, optimizer: .adam(learningRate: 1e-3),
+                                         options: CUDATrainingOptions(stepsPerGraph: 8, rowKernels: rowKernels), device: device)
+                .fit(train: train, test: test, configuration: configuration)
+            results.append((model.parameterSnapshot(), result.trainLosses + result.testLosses, device.launchesByKernel))
+        }
+        let (rows, general) = (results[0], results[1])
+        XCTAssertGreaterThan(rows.launches["row_head", default: 0], 0)
+        XCTAssertNil(rows.launches["gather_batch"], "the row kernels gather the example themselves")
+        XCTAssertNil(general.launches["row_head"])
+        XCTAssertNotEqual(rows.parameters, general.parameters, "two ways of summing")
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(rows.parameters, general.parameters), 1e-4)
+        XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(rows.losses.map(Float.init), general.losses.map(Float.init)), 1e-4)
+    }
+
     /// A label outside the classes would make the loss kernel read past its
     /// row of logits on the GPU; the trainer refuses it first, naming it.
     func testALabelOutsideTheClassesIsAnErrorBeforeAnythingRuns() throws {

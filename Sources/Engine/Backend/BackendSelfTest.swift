@@ -246,7 +246,9 @@ public enum BackendSelfTest {
             }
         }
 
+        checks += try rowKernelChecks(context, seed: seed)
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
+        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32, batchSize: 1))
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32,
                                            optimizer: .nadam(learningRate: 3e-3, weightDecay: 1e-4),
                                            schedule: StepDecay(stepSize: 15, gamma: 0.5), clipNorm: 1))
@@ -255,18 +257,89 @@ public enum BackendSelfTest {
         return checks
     }
 
+    /// The batch-1 row kernels (RowKernels.swift), which never use TF32 and
+    /// are checked to FP32's limit in both modes, on the networks with ReLU:
+    /// one step's logits and gradients against the engine (no dropout) and
+    /// the twin (dropout at step 5, the same Philox masks), then ten Adam
+    /// steps on ten examples against the twin.
+    static func rowKernelChecks(_ context: KernelDevice, seed: UInt64) throws -> [SelfTestCheck] {
+        var checks: [SelfTestCheck] = []
+        let (plainModel, dropoutModel) = models(seed: seed)
+        /// Examples on the device as the trainer keeps them, and the order 0, 1, 2, ….
+        func upload(_ inputs: [Float], _ labels: [Int32]) throws -> (data: DeviceBuffer, labels: DeviceBuffer, order: DeviceBuffer) {
+            let data = try context.allocate(bytes: 4 * inputs.count), labelBuffer = try context.allocate(bytes: 4 * labels.count)
+            let order = try context.allocate(bytes: 4 * labels.count)
+            try context.upload(inputs, to: data.address)
+            try context.upload(labels, to: labelBuffer.address)
+            try context.upload((0..<Int32(labels.count)).map { $0 }, to: order.address)
+            return (data, labelBuffer, order)
+        }
+        let (inputs, labels) = randomBatch(rows: 1, features: 24, classes: 10, seed: seed &+ 11)
+        let example = try upload(inputs, labels)
+        for (model, withDropout) in [(plainModel, false), (dropoutModel, true)] {
+            let plan = try NetworkPlan(model)
+            let network = try CUDANetwork(context: context, plan: plan, optimizer: .sgd(learningRate: 0), batchCapacity: 1)
+            guard network.rowLayers != nil else {
+                checks.append(SelfTestCheck(name: "the row kernels take the self-test's networks", error: 1, tolerance: 0))
+                return checks
+            }
+            try network.uploadParameters(model.parameterSnapshot())
+            try network.setCounters(stepInEpoch: 0, completedSteps: withDropout ? 5 : 0)
+            try network.enqueueRowTrainingStep(data: example.data.address, labels: example.labels.address, order: example.order.address)
+            let logits = try network.downloadLogits(rows: 1), gradients = try network.downloadGradients()
+            if withDropout {
+                let twin = TwinNetwork(plan: plan, parameters: model.parameterSnapshot())
+                twin.completedSteps = 5
+                let twinLogits = twin.forward(inputs, rows: 1, mode: .training)
+                let twinLoss = twin.backward(labels: labels)
+                let loss = try network.readAccumulators()[KernelSource.Accumulator.trainingLossSum]
+                checks.append(SelfTestCheck(name: "GPU row kernels: forward with dropout vs twin, batch 1", error: relativeError(logits, twinLogits), tolerance: 1e-4))
+                checks.append(SelfTestCheck(name: "GPU row kernels: loss with dropout vs twin, batch 1", error: abs(loss - twinLoss) / max(abs(twinLoss), 1e-30), tolerance: 1e-4))
+                checks.append(SelfTestCheck(name: "GPU row kernels: gradients with dropout vs twin, batch 1", error: relativeError(gradients, twin.gradients), tolerance: 1e-4))
+            } else {
+                let reference = engineReference(model, inputs: inputs, labels: labels, rows: 1)
+                checks.append(SelfTestCheck(name: "GPU row kernels: forward vs engine, batch 1", error: relativeError(logits, reference.logits), tolerance: 1e-4))
+                checks.append(SelfTestCheck(name: "GPU row kernels: gradients vs engine, batch 1", error: relativeError(gradients, reference.gradients), tolerance: 1e-4))
+            }
+        }
+
+        let optimizer = DeviceOptimizer.adam(learningRate: 1e-3, weightDecay: 1e-2)
+        let (stepInputs, stepLabels) = randomBatch(rows: 10, features: 24, classes: 10, seed: seed &+ 12)
+        let examples = try upload(stepInputs, stepLabels)
+        let plan = try NetworkPlan(dropoutModel)
+        let twin = TwinNetwork(plan: plan, parameters: dropoutModel.parameterSnapshot())
+        let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer, batchCapacity: 1)
+        try network.uploadParameters(dropoutModel.parameterSnapshot())
+        try network.setCounters(stepInEpoch: 0, completedSteps: 0)
+        for step in 0..<10 {
+            _ = twin.forward(Array(stepInputs[(24 * step)..<(24 * step + 24)]), rows: 1, mode: .training)
+            twin.backward(labels: [stepLabels[step]])
+            twin.step(optimizer)
+            try network.enqueueRowTrainingStep(data: examples.data.address, labels: examples.labels.address, order: examples.order.address)
+        }
+        checks.append(SelfTestCheck(name: "GPU row kernels: 10 steps of \(optimizer.name) with dropout vs twin, batch 1",
+                                    error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: 1e-4))
+        let counters = try network.readCounters()
+        checks.append(SelfTestCheck(name: "GPU row kernels: step counters after 10 steps: \(counters)",
+                                    error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+        return checks
+    }
+
     /// The CUDA trainer (gather on the device, CUDA graphs of 1 and 8 steps, a
     /// partial last batch) against the CPU Trainer, without dropout: the same
     /// batches in the same order, so the epoch losses agree to rounding.
     /// Optionally with a learning-rate schedule and clipping.
+    /// At batch 1 (300 examples, 900 steps), the row kernels take the steps.
     static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool,
                                  optimizer: DeviceOptimizer = .sgd(learningRate: 0.05),
-                                 schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil) throws -> SelfTestCheck {
-        let (inputs, labels) = randomBatch(rows: 1000, features: 24, classes: 10, seed: seed &+ 7)
+                                 schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil,
+                                 batchSize: Int = 48) throws -> SelfTestCheck {
+        let count = batchSize == 1 ? 300 : 1000
+        let (inputs, labels) = randomBatch(rows: count, features: 24, classes: 10, seed: seed &+ 7)
         let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
-        let train = Dataset(inputs: try Tensor(shape: [1000, 24], values: inputs), labels: labels)
+        let train = Dataset(inputs: try Tensor(shape: [count, 24], values: inputs), labels: labels)
         let test = Dataset(inputs: try Tensor(shape: [300, 24], values: testInputs), labels: testLabels)
-        let configuration = TrainingConfiguration(batchSize: 48, epochs: 3, seed: seed, evaluationBatchSize: 128, clipNorm: clipNorm,
+        let configuration = TrainingConfiguration(batchSize: batchSize, epochs: 3, seed: seed, evaluationBatchSize: 128, clipNorm: clipNorm,
                                                   learningRateSchedule: schedule, scale: .full)
         let cpuModel = models(seed: seed).plain
         let cpu = Trainer(model: cpuModel, optimizer: optimizer.engineOptimizer()).fit(train: train, test: test, configuration: configuration)
@@ -278,6 +351,7 @@ public enum BackendSelfTest {
         let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
         // 63 steps of rounding differences compound; 1e-3 still catches a wrong batch or step.
         var settings = [optimizer.name]
+        if batchSize == 1 { settings.append("batch 1") }
         if let schedule { settings.append("schedule \(schedule)") }
         if let clipNorm { settings.append("clipped to norm \(clipNorm)") }
         return SelfTestCheck(name: "CUDA trainer (graphs, partial batch; \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",

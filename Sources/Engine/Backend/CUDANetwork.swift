@@ -174,6 +174,19 @@ final class CUDANetwork {
         return rows
     }
 
+    /// Whether the row kernels take batch-1 training steps (TN_CUDA_ROW_STEPS:
+    /// unset or 1, yes; 0, no, so that one run on a GPU can time both).
+    static func rowStepsEnabled(environment: [String: String]) throws -> Bool {
+        guard let text = environment["TN_CUDA_ROW_STEPS"] else { return true }
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "1": return true
+        case "0": return false
+        default:
+            throw SettingError(name: "TN_CUDA_ROW_STEPS", value: text,
+                               problem: "must be 1 (batch-1 steps use the row kernels, the default) or 0 (they use the general kernels and cuBLAS)")
+        }
+    }
+
     /// The batch input buffer, [batchCapacity, inputFeatures].
     var inputBuffer: DeviceBuffer { activations[0] }
     /// The logits of the last forward pass.
@@ -387,6 +400,123 @@ final class CUDANetwork {
             .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address), .int(Int32(count)),
             .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
         ] + optimizer.kernelArguments)
+    }
+
+    // MARK: Batch 1 (RowKernels.swift)
+
+    /// The plan as the row kernels take it: hidden layers of Linear →
+    /// LayerNorm → ReLU(-dropout), at least one, then a Linear, no width above
+    /// KernelSource.rowMaxFeatures; nil for any other plan.
+    struct RowLayers: Equatable {
+        /// The index in the plan of each hidden layer's Linear (its LayerNorm and ReLU-dropout follow it).
+        var hidden: [Int]
+        /// The index of the last Linear.
+        var output: Int
+    }
+
+    static func rowLayers(of plan: NetworkPlan) -> RowLayers? {
+        let operations = plan.operations, widest = KernelSource.rowMaxFeatures
+        guard operations.count >= 4, (operations.count - 1) % 3 == 0 else { return nil }
+        var hidden: [Int] = []
+        for k in stride(from: 0, to: operations.count - 1, by: 3) {
+            guard case let .linear(inputs, outputs, _) = operations[k], inputs <= widest, outputs <= widest,
+                  case let .layerNorm(features, _, _) = operations[k + 1], features == outputs,
+                  case let .reluDropout(reluFeatures, relu, _, _) = operations[k + 2], relu, reluFeatures == outputs
+            else { return nil }
+            hidden.append(k)
+        }
+        guard case let .linear(inputs, outputs, _) = operations[operations.count - 1], inputs <= widest, outputs <= widest
+        else { return nil }
+        return RowLayers(hidden: hidden, output: operations.count - 1)
+    }
+
+    /// This network's plan as the row kernels take it, or nil.
+    var rowLayers: RowLayers? { Self.rowLayers(of: plan) }
+
+    /// The hidden layer whose Linear is at `k`: its Linear, LayerNorm and ReLU-dropout.
+    private func hiddenLayer(_ k: Int) -> (inputs: Int, outputs: Int, weight: Int, gain: Int, epsilon: Float,
+                                           probability: Float, dropout: DropoutStream) {
+        guard case let .linear(inputs, outputs, weight) = plan.operations[k],
+              case let .layerNorm(_, gain, epsilon) = plan.operations[k + 1],
+              case let .reluDropout(_, _, probability, dropout) = plan.operations[k + 2]
+        else { preconditionFailure("CUDANetwork: no hidden layer at operation \(k)") }
+        return (inputs, outputs, weight, gain, epsilon, probability, dropout)
+    }
+
+    /// row_normalize's arguments for the hidden layer whose Linear is at `k`:
+    /// its product, bias, gain and shift, width, ε, dropout, and where block 0
+    /// writes xb (the LayerNorm's own output buffer, unused when a ReLU
+    /// follows), (μ, 1/σ) and the ReLU-dropout's output.
+    private func rowNormalizeArguments(_ k: Int) -> [KernelArgument] {
+        let layer = hiddenLayer(k)
+        return [
+            .pointer(activations[k + 1].address), .pointer(parameters.offset(floats: layer.weight + layer.outputs * layer.inputs)),
+            .pointer(parameters.offset(floats: layer.gain)), .pointer(parameters.offset(floats: layer.gain + layer.outputs)),
+            .int(Int32(layer.outputs)), .float(layer.epsilon), .float(layer.probability), .uint(layer.dropout.key.0),
+            .uint(layer.dropout.key.1), .uint(layer.dropout.stream), .pointer(activations[k + 2].address),
+            .pointer(statistics[k + 1]!.address), .pointer(activations[k + 3].address),
+        ]
+    }
+
+    /// row_backward's arguments for the hidden layer whose Linear is at `k`,
+    /// after its dh: the gradient at its input goes to `inputGradient` (0 for the first layer).
+    private func rowBackwardArguments(_ k: Int, inputGradient: CUdeviceptr) -> [KernelArgument] {
+        let layer = hiddenLayer(k)
+        return [
+            .pointer(gradients.offset(floats: layer.gain)), .pointer(gradients.offset(floats: layer.gain + layer.outputs)),
+            .pointer(gradients.offset(floats: layer.weight + layer.outputs * layer.inputs)),
+            .pointer(parameters.offset(floats: layer.weight)), .pointer(activations[k].address), .int(Int32(layer.inputs)),
+            .pointer(gradients.offset(floats: layer.weight)), .pointer(inputGradient),
+        ]
+    }
+
+    /// Enqueues a training step of one example, order[stepInEpoch] of the
+    /// device-resident `data` and `dataLabels`, through the row kernels: 2n
+    /// launches for n hidden layers, then the optimizer update as in
+    /// enqueueTrainingStep. The plan must have rowLayers.
+    func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr) throws {
+        guard let layers = rowLayers else { preconditionFailure("CUDANetwork: the row kernels do not take this plan") }
+        let warpsPerBlock = KernelSource.blockSize / 32
+        let multiprocessors = max(1, context.device.multiprocessors)
+        // Forward: a warp per output, so no more blocks than outputs need; the
+        // kernels with backward parts: a block per multiprocessor.
+        func forwardBlocks(_ outputs: Int) -> Int { max(1, min(multiprocessors, (outputs + warpsPerBlock - 1) / warpsPerBlock)) }
+        let hidden = layers.hidden
+        let first = hiddenLayer(hidden[0])
+        try context.launch("row_first_forward", blocks: forwardBlocks(first.outputs), [
+            .pointer(data), .pointer(dataLabels), .pointer(order), .pointer(activations[0].address), .pointer(labels.address),
+            .int(Int32(first.inputs)), .pointer(parameters.offset(floats: first.weight)), .int(Int32(first.outputs)),
+            .pointer(activations[hidden[0] + 1].address), .pointer(counters.address),
+        ])
+        for j in 1..<hidden.count {
+            let layer = hiddenLayer(hidden[j])
+            try context.launch("row_hidden_forward", blocks: forwardBlocks(layer.outputs), rowNormalizeArguments(hidden[j - 1]) + [
+                .pointer(parameters.offset(floats: layer.weight)), .int(Int32(layer.outputs)),
+                .pointer(activations[hidden[j] + 1].address), .pointer(counters.address),
+            ])
+        }
+        guard case let .linear(lastInputs, classes, lastWeight) = plan.operations[layers.output] else {
+            preconditionFailure("CUDANetwork: the row plan ends in a Linear")
+        }
+        var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
+        let top = hidden[hidden.count - 1]
+        try context.launch("row_head", blocks: multiprocessors, rowNormalizeArguments(top) + [
+            .pointer(parameters.offset(floats: lastWeight)), .pointer(parameters.offset(floats: lastWeight + classes * lastInputs)),
+            .int(Int32(classes)), .pointer(logitsBuffer.address), .pointer(gradients.offset(floats: lastWeight)),
+            .pointer(gradients.offset(floats: lastWeight + classes * lastInputs)), .pointer(labels.address),
+            .pointer(accumulators.address), .pointer(counters.address), .double(divergenceLimit ?? .infinity),
+            .pointer(lossLog?.address ?? 0), .int(Int32(lossLogCapacity)),
+        ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0))
+        for j in stride(from: hidden.count - 2, through: 0, by: -1) {
+            let k = hidden[j], layer = hiddenLayer(k)
+            try context.launch("row_hidden_backward", blocks: multiprocessors, [
+                .pointer(gradient), .pointer(activations[k + 2].address), .pointer(statistics[k + 1]!.address),
+                .pointer(activations[k + 3].address), .float(1 / (1 - layer.probability)),
+                .pointer(parameters.offset(floats: layer.gain)), .int(Int32(layer.outputs)),
+            ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0))
+            swap(&gradient, &spare)
+        }
+        try enqueueOptimizerStep()
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

@@ -4,8 +4,8 @@
 // the same TrainingResult.
 //
 // Small batches are launch-bound, so a whole step (gather, forward, loss,
-// backward, update: 20 nodes for the tutorial network, see CUDANetwork) is
-// captured once as a CUDA graph, and `stepsPerGraph` consecutive steps as a
+// backward, update: 20 nodes for the tutorial network, see CUDANetwork; 7 at
+// batch 1, where the row kernels take it) is captured once as a CUDA graph, and `stepsPerGraph` consecutive steps as a
 // second graph; an epoch is then a few graph launches.
 // The data sets live on the device; per epoch the host uploads the shuffled
 // order (4 bytes per example) and reads back the loss accumulators and
@@ -28,11 +28,15 @@ public struct CUDATrainingOptions: Sendable {
     public var stepsPerGraph: Int
     /// Synchronise after every launch to attribute faults (slow; for debugging).
     public var synchronizeAfterLaunch: Bool
+    /// At batch 1, the row kernels take the steps of a model they take
+    /// (RowKernels.swift); false, or TN_CUDA_ROW_STEPS=0, keeps the general kernels.
+    public var rowKernels: Bool
 
-    public init(tf32: Bool = false, stepsPerGraph: Int = 32, synchronizeAfterLaunch: Bool = false) {
+    public init(tf32: Bool = false, stepsPerGraph: Int = 32, synchronizeAfterLaunch: Bool = false, rowKernels: Bool = true) {
         self.tf32 = tf32
         self.stepsPerGraph = max(1, stepsPerGraph)
         self.synchronizeAfterLaunch = synchronizeAfterLaunch
+        self.rowKernels = rowKernels
     }
 }
 
@@ -124,9 +128,17 @@ public final class CUDATrainer {
         try network.uploadParameters(model.parameterSnapshot())
         try network.setCounters(stepInEpoch: 0, completedSteps: 0)
 
+        // At batch 1, the row kernels (RowKernels.swift) take the step when
+        // they take the plan: 7 nodes instead of 20 for the tutorial network.
+        let rowKernelsAllowed = try CUDANetwork.rowStepsEnabled(environment: ProcessInfo.processInfo.environment)
+        let rowSteps = batchSize == 1 && network.rowLayers != nil && options.rowKernels && rowKernelsAllowed
         // One step, as a launch sequence: everything reads its batch index
         // and step number from the device counters, so replays move on.
         func enqueueStep(rows: Int) throws {
+            if rowSteps {
+                try network.enqueueRowTrainingStep(data: trainInputs.address, labels: trainLabels.address, order: order.address)
+                return
+            }
             try context.launch("gather_batch", blocks: gridBlocks(for: rows * train.features), [
                 .pointer(trainInputs.address), .pointer(trainLabels.address), .pointer(order.address),
                 .pointer(network.inputBuffer.address), .pointer(network.labels.address), .int(Int32(rows)),
@@ -244,10 +256,20 @@ extension CUDATrainer {
     /// CPU emulation of the device (the count is the same at every batch
     /// size). Each node is a launch on the GPU, which is what bounds the time
     /// of a small batch's step; `tn bench --backend cuda` reports time per node.
-    public static func graphNodesPerStep(model: Sequential, optimizer: DeviceOptimizer) throws -> Int {
+    /// At batch 1, when the row kernels take the model (and TN_CUDA_ROW_STEPS
+    /// is not 0), their sequence instead, which includes the gather.
+    public static func graphNodesPerStep(model: Sequential, optimizer: DeviceOptimizer, batchSize: Int = 2) throws -> Int {
         let device = EmulatedDevice()
         let network = try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: optimizer, batchCapacity: 1)
         let before = device.launches + device.products
+        if batchSize == 1, network.rowLayers != nil, try CUDANetwork.rowStepsEnabled(environment: ProcessInfo.processInfo.environment) {
+            let data = try device.allocate(bytes: 4 * model.inputFeatures), labels = try device.allocate(bytes: 4),
+                order = try device.allocate(bytes: 4)
+            _ = try device.capture {
+                try network.enqueueRowTrainingStep(data: data.address, labels: labels.address, order: order.address)
+            }
+            return device.launches + device.products - before
+        }
         _ = try device.capture { try network.enqueueTrainingStep(rows: 1) }
         return 1 + device.launches + device.products - before
     }

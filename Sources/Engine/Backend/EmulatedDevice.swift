@@ -13,6 +13,8 @@ final class EmulatedDevice: KernelDevice {
     /// What memoryInfo reports as free; lower it to provoke DeviceOutOfMemory.
     var freeBytes: Int
     private(set) var launches = 0
+    /// Launches enqueued, by kernel name.
+    private(set) var launchesByKernel: [String: Int] = [:]
     /// cuBLAS products enqueued (launches and products are the nodes of a captured step).
     private(set) var products = 0
     private var recording: [() throws -> Void]?
@@ -79,6 +81,7 @@ final class EmulatedDevice: KernelDevice {
         // The CUDA C signature, as on the GPU: a misplaced argument fails here.
         try KernelSignatures.check(name, arguments)
         launches += 1
+        launchesByKernel[name, default: 0] += 1
         let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }
     }
@@ -132,6 +135,36 @@ final class EmulatedDevice: KernelDevice {
             if let biasGradient = optionalFloats(a[8]) {
                 KernelTwins.columnSums(floats(a[3]), into: biasGradient, rows: rows, columns: classes)
             }
+        case "row_first_forward":
+            KernelTwins.rowFirstForward(data: floats(a[0]), labels: ints(a[1]), order: ints(a[2]), input: floats(a[3]),
+                                        label: ints(a[4]), features: int(a[5]), weight: floats(a[6]), outputs: int(a[7]),
+                                        z: floats(a[8]), stepInEpoch: Int(uints(a[9])[KernelSource.Counter.stepInEpoch]))
+        case "row_hidden_forward":
+            let stream = DropoutStream(key: (uint(a[7]), uint(a[8])), stream: uint(a[9]))
+            KernelTwins.rowHiddenForward(z: floats(a[0]), bias: floats(a[1]), gain: floats(a[2]), shift: floats(a[3]),
+                                         features: int(a[4]), epsilon: float(a[5]), probability: float(a[6]), dropout: stream,
+                                         step: uints(a[16])[KernelSource.Counter.completedSteps], xb: floats(a[10]),
+                                         statistics: floats(a[11]), activated: floats(a[12]), weight: floats(a[13]),
+                                         outputs: int(a[14]), y: floats(a[15]))
+        case "row_head":
+            let stream = DropoutStream(key: (uint(a[7]), uint(a[8])), stream: uint(a[9]))
+            try checkLabels(ints(a[19]), rows: 1, classes: int(a[15]), kernel: name)
+            let output = KernelTwins.RowHeadOutput(
+                weight: floats(a[13]), bias: floats(a[14]), classes: int(a[15]), logits: floats(a[16]), weightGradient: floats(a[17]),
+                biasGradient: floats(a[18]), label: ints(a[19]), accumulators: doubles(a[20]), counters: uints(a[21]),
+                limit: double(a[22]), lossLog: UnsafeMutablePointer(bitPattern: UInt(address(a[23]))), logCapacity: int(a[24]))
+            KernelTwins.rowHead(z: floats(a[0]), bias: floats(a[1]), gain: floats(a[2]), shift: floats(a[3]), features: int(a[4]),
+                                epsilon: float(a[5]), probability: float(a[6]), dropout: stream, xb: floats(a[10]),
+                                statistics: floats(a[11]), activated: floats(a[12]), output: output, gainGradient: floats(a[25]),
+                                shiftGradient: floats(a[26]), biasGradient: floats(a[27]), weight: floats(a[28]), input: floats(a[29]),
+                                inputs: int(a[30]), weightGradient: floats(a[31]), inputGradient: optionalFloats(a[32]))
+        case "row_hidden_backward":
+            let statistics = floats(a[2])
+            KernelTwins.rowBackward(dh: floats(a[0]), xb: floats(a[1]), activated: floats(a[3]), mean: statistics[0],
+                                    inverseDeviation: statistics[1], scale: float(a[4]), gain: floats(a[5]), features: int(a[6]),
+                                    gainGradient: floats(a[7]), shiftGradient: floats(a[8]), biasGradient: floats(a[9]),
+                                    weight: floats(a[10]), v: floats(a[11]), inputs: int(a[12]), weightGradient: floats(a[13]),
+                                    inputGradient: optionalFloats(a[14]))
         case "evaluate_rows":
             try checkLabels(ints(a[1]), rows: int(a[2]), classes: int(a[3]), kernel: name)
             let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))

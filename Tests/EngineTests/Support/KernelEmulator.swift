@@ -27,6 +27,8 @@ enum KernelEmulator {
     #define __shared__ static
     struct uint4 { unsigned x, y, z, w; };
     struct uint2 { unsigned x, y; };
+    struct float2 { float x, y; };
+    static inline float2 make_float2(float a, float b) { return {a, b}; }
     static inline uint4 make_uint4(unsigned a, unsigned b, unsigned c, unsigned d) { return {a, b, c, d}; }
     static inline uint2 make_uint2(unsigned a, unsigned b) { return {a, b}; }
     struct Dimension { unsigned x, y, z; };

@@ -72,8 +72,9 @@ enum KernelSource {
     /// Every kernel of the module: the ones whose signatures the source declares.
     static var kernelNames: [String] { KernelSignatures.all.keys.sorted() }
 
-    /// Everything NVRTC compiles: the network's kernels, then the optimizers'.
-    static let source = networkKernels + optimizerKernels
+    /// Everything NVRTC compiles: the network's kernels, the batch-1 row
+    /// kernels (RowKernels.swift), then the optimizers'.
+    static let source = networkKernels + rowKernels + optimizerKernels
 
     static let networkKernels = #"""
 // Teaching Networks: CUDA kernels (compiled by NVRTC; no headers needed).

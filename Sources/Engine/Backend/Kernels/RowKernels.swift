@@ -1,0 +1,282 @@
+// The CUDA C of the training step at batch 1 (part of the module NVRTC
+// compiles; see KernelSource.source).
+//
+// At batch 1 a step is launch-bound: on an H200 the general sequence (a
+// gather, cuBLAS products, the fused LayerNorm and loss kernels, 20 graph
+// nodes for the tutorial network) took 70 µs, 3.5 µs a node, while its
+// arithmetic and memory traffic need about 3 µs. These kernels take a
+// network of hidden layers Linear → LayerNorm → ReLU(-dropout) and a last
+// Linear, one example at a time, in 2n + 1 nodes for n hidden layers (7 for
+// the tutorial network, the update included):
+//
+//   row_first_forward    the gather and the first product, z₀ = W₀x
+//   row_hidden_forward   hidden layer j − 1's bias, LayerNorm and ReLU-dropout,
+//                        then hidden layer j's product, zⱼ = Wⱼhⱼ₋₁ (j = 1 … n − 1)
+//   row_head             the last hidden layer's bias, LayerNorm and
+//                        ReLU-dropout, the logits, the loss, the last Linear's
+//                        gradients, and hidden layer n − 1's backward
+//   row_hidden_backward  hidden layer j's backward (j = n − 2 … 0)
+//
+// A LayerNorm over one row is a few hundred numbers, so every block of a
+// kernel computes it itself, from the same inputs in the same order (the
+// copies are identical), and goes straight on to its share of the product
+// that needs the whole row; block 0 alone writes the row out for the kernels
+// after it. Each product is shared out without reductions across blocks: a
+// warp per output in forward, a row of the weight gradient per block, and 4
+// columns of the input gradient per block, so every sum is in a fixed order.
+// The LayerNorm and loss arithmetic is layer_norm_forward's,
+// layer_norm_backward's and softmax_cross_entropy's for one row, so the
+// dropout masks are the general kernels' masks. The update is the
+// optimizer's usual kernel. KernelTwins.row* are the CPU twins.
+
+extension KernelSource {
+    /// The widest layer (input, hidden or classes) the row kernels take: their shared arrays.
+    static let rowMaxFeatures = 1024
+
+    static let rowKernels = #"""
+
+// ---- One example at a time (batch 1) ---------------------------------------------
+
+#define ROW_MAX_FEATURES 1024
+#define ROW_THREADS 256
+
+// y[o] = Σ_i weight[o, i]·v[i] (+ bias[o]): one warp per output, the grid's
+// warps taking the outputs in turn; each lane sums every 32nd term, then the
+// warp's butterfly.
+__device__ void row_product(const float* weight, const float* v, int inputs, int outputs, const float* bias, float* y) {
+    const int lane = threadIdx.x & 31;
+    const int warpsInGrid = gridDim.x * (blockDim.x >> 5);
+    for (int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); o < outputs; o += warpsInGrid) {
+        const float* w = weight + (long long)o * inputs;
+        float sum = 0.0f;
+        for (int i = lane; i < inputs; i += 32) sum += w[i] * v[i];
+        sum = warp_sum(sum);
+        if (lane == 0) y[o] = bias ? sum + bias[o] : sum;
+    }
+}
+
+// A hidden layer's forward after its product z, in every block:
+// xb = z + bias, its LayerNorm and the ReLU-dropout of that, as
+// layer_norm_forward computes row 0, into xb and h (shared). Block 0 writes
+// xb, (μ, 1/σ) and h out for the kernels after it. Returns (μ, 1/σ).
+__device__ float2 row_normalize(const float* z, const float* bias, const float* gain, const float* shift, int features,
+                                float epsilon, float probability, u32 seedLow, u32 seedHigh, u32 stream,
+                                const u32* counters, float* xb, float* h, float* scratch, float* xbOut,
+                                float* statistics, float* activated) {
+    const bool writer = blockIdx.x == 0;
+    // Each thread reads back only the elements it wrote itself: no barrier needed.
+    for (int i = threadIdx.x; i < features; i += blockDim.x) xb[i] = z[i] + bias[i];
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += xb[i];
+    const float mean = block_sum(sum, scratch) / (float)features;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float deviation = xb[i] - mean;
+        squares += deviation * deviation;
+    }
+    const float variance = block_sum(squares, scratch) / (float)features;
+    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
+    const float scale = 1.0f / (1.0f - probability);
+    const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (xb[i] - mean) * inverseDeviation * gain[i] + shift[i];
+        float value = normalized > 0.0f ? normalized : 0.0f;
+        if (probability > 0.0f) {
+            const uint4 bits = philox4x32_10(make_uint4((u32)(i >> 2), 0u, stream, step), make_uint2(seedLow, seedHigh));
+            value *= dropout_multiplier(bits, i & 3, probability, scale);
+        }
+        h[i] = value;
+        if (writer) {
+            xbOut[i] = xb[i];
+            activated[i] = value;
+        }
+    }
+    if (writer && threadIdx.x == 0) {
+        statistics[0] = mean;
+        statistics[1] = inverseDeviation;
+    }
+    __syncthreads();
+    return make_float2(mean, inverseDeviation);
+}
+
+// A hidden layer's backward from dh, the gradient at its ReLU-dropout's
+// output (a whole copy, shared or global). In every block, the LayerNorm's
+// backward as layer_norm_backward takes a row: u = dh·scale where the output
+// was kept (0 elsewhere), g = u·γ, x̂ = (xb − μ)/σ and
+// dx = (g − mean(g) − x̂·mean(g·x̂))/σ, into dx (shared); block 0 writes
+// dγ = u·x̂, dβ = u and the Linear's bias gradient, dx. Then the Linear's
+// weight gradient dW[o, i] = dx[o]·v[i], one row of it per block in turn,
+// and with `inputGradient`, dv[c] = Σ_o W[o, c]·dx[o]: 4 columns per block in
+// turn, 64 threads going down each column's rows, whose partial sums one
+// thread adds in order.
+__device__ void row_backward(const float* dh, const float* xb, const float* activated, float mean,
+                             float inverseDeviation, float scale, const float* gain, int features,
+                             float* gainGradient, float* shiftGradient, float* biasGradient, const float* weight,
+                             const float* v, int inputs, float* weightGradient, float* inputGradient, float* dx,
+                             float* scratch, float* partials) {
+    const bool writer = blockIdx.x == 0;
+    float sumG = 0.0f, sumGX = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (xb[i] - mean) * inverseDeviation;
+        const float upstream = activated[i] != 0.0f ? dh[i] * scale : 0.0f;
+        const float g = upstream * gain[i];
+        sumG += g;
+        sumGX += g * normalized;
+    }
+    const float meanG = block_sum(sumG, scratch) / (float)features;
+    const float meanGX = block_sum(sumGX, scratch) / (float)features;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float normalized = (xb[i] - mean) * inverseDeviation;
+        const float upstream = activated[i] != 0.0f ? dh[i] * scale : 0.0f;
+        const float value = (upstream * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
+        dx[i] = value;
+        if (writer) {
+            gainGradient[i] = upstream * normalized;
+            shiftGradient[i] = upstream;
+            biasGradient[i] = value;
+        }
+    }
+    __syncthreads();
+    for (int o = blockIdx.x; o < features; o += gridDim.x) {
+        const float d = dx[o];
+        float* row = weightGradient + (long long)o * inputs;
+        for (int i = threadIdx.x; i < inputs; i += blockDim.x) row[i] = d * v[i];
+    }
+    if (!inputGradient) return;
+    const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
+    for (int first = 4 * blockIdx.x; first < inputs; first += 4 * gridDim.x) {  // the same trips for the whole block
+        const int c = first + column;
+        float sum = 0.0f;
+        if (c < inputs)
+            for (int o = lane; o < features; o += lanes) sum += weight[(long long)o * inputs + c] * dx[o];
+        partials[threadIdx.x] = sum;
+        __syncthreads();
+        if ((int)threadIdx.x < 4 && first + (int)threadIdx.x < inputs) {
+            float total = 0.0f;
+            for (int l = 0; l < lanes; ++l) total += partials[4 * l + threadIdx.x];
+            inputGradient[first + threadIdx.x] = total;
+        }
+        __syncthreads();
+    }
+}
+
+// The gather of example order[stepInEpoch] into `input` and `label` (by
+// block 0), and the first hidden layer's product z = W·x (its bias is left to
+// the LayerNorm, in the next kernel).
+extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
+                                             int* label, int features, const float* weight, int outputs, float* z,
+                                             const u32* counters) {
+    __shared__ float v[ROW_MAX_FEATURES];
+    const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
+    const float* example = data + (long long)source * features;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        v[i] = example[i];
+        if (blockIdx.x == 0) input[i] = v[i];
+    }
+    if (blockIdx.x == 0 && threadIdx.x == 0) label[0] = labels[source];
+    __syncthreads();
+    row_product(weight, v, features, outputs, nullptr, z);
+}
+
+// The previous hidden layer's bias, LayerNorm and ReLU-dropout (from its
+// product z), then this hidden layer's product y = W·h.
+extern "C" __global__ void row_hidden_forward(const float* z, const float* bias, const float* gain, const float* shift,
+                                              int features, float epsilon, float probability, u32 seedLow,
+                                              u32 seedHigh, u32 stream, float* xbOut, float* statistics,
+                                              float* activated, const float* weight, int outputs, float* y,
+                                              const u32* counters) {
+    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
+    row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
+                  scratch, xbOut, statistics, activated);
+    row_product(weight, h, features, outputs, nullptr, y);
+}
+
+// The turn from forward to backward, every block doing the small parts: the
+// last hidden layer's bias, LayerNorm and ReLU-dropout; the logits (a warp
+// per class, plus the last Linear's bias; block 0 writes them to `logits`);
+// softmax cross-entropy as softmax_cross_entropy takes a row, with block 0
+// adding the loss to the accumulator and keeping the step's loss and any
+// divergence as that kernel's last block does; the last Linear's bias
+// gradient (block 0) and weight gradient (the grid's threads in turn); dh =
+// W_lastᵀ·dlogits, each column in class order. Then row_backward for the
+// last hidden layer.
+extern "C" __global__ void row_head(const float* z, const float* bias, const float* gain, const float* shift,
+                                    int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
+                                    u32 stream, float* xbOut, float* statistics, float* activated,
+                                    const float* outputWeight, const float* outputBias, int classes, float* logits,
+                                    float* outputWeightGradient, float* outputBiasGradient, const int* label,
+                                    double* accumulators, u32* counters, double limit, double* lossLog,
+                                    int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
+                                    const float* weight, const float* input, int inputs, float* weightGradient,
+                                    float* inputGradient) {
+    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], dh[ROW_MAX_FEATURES], dx[ROW_MAX_FEATURES];
+    __shared__ float zs[ROW_MAX_FEATURES], dz[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
+    const float2 norm = row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream,
+                                      counters, xb, h, scratch, xbOut, statistics, activated);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    for (int o = warp; o < classes; o += warps) {
+        const float* w = outputWeight + (long long)o * features;
+        float sum = 0.0f;
+        for (int i = lane; i < features; i += 32) sum += w[i] * h[i];
+        sum = warp_sum(sum);
+        if (lane == 0) zs[o] = sum + outputBias[o];
+    }
+    __syncthreads();
+    if (warp == 0) {
+        float maximum = NEGATIVE_INFINITY;
+        for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, zs[c]);
+        maximum = warp_max(maximum);
+        float sum = 0.0f;
+        for (int c = lane; c < classes; c += 32) {
+            const float e = expf(zs[c] - maximum);
+            dz[c] = e;
+            sum += e;
+        }
+        sum = warp_sum(sum);
+        const int target = label[0];
+        const float scale = 1.0f / sum;
+        for (int c = lane; c < classes; c += 32) dz[c] = dz[c] * scale - (c == target ? 1.0f : 0.0f);
+        if (blockIdx.x == 0 && lane == 0) {
+            const double loss = (double)(logf(sum) - (zs[target] - maximum));
+            accumulators[ACCUMULATOR_TRAINING_LOSS] += loss;
+            const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
+            if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = loss;
+            if ((!is_finite(loss) || loss > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
+                counters[COUNTER_FIRST_DIVERGED] = inEpoch + 1;
+                accumulators[ACCUMULATOR_DIVERGED_LOSS] = loss;
+            }
+        }
+    }
+    __syncthreads();
+    if (blockIdx.x == 0)
+        for (int c = threadIdx.x; c < classes; c += blockDim.x) {
+            logits[c] = zs[c];
+            outputBiasGradient[c] = dz[c];
+        }
+    const long long weights = (long long)classes * features;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < weights; e += (long long)gridDim.x * blockDim.x)
+        outputWeightGradient[e] = dz[e / features] * h[e % features];
+    for (int c = threadIdx.x; c < features; c += blockDim.x) {
+        float sum = 0.0f;
+        for (int o = 0; o < classes; ++o) sum += outputWeight[(long long)o * features + c] * dz[o];
+        dh[c] = sum;
+    }
+    __syncthreads();
+    row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials);
+}
+
+// A hidden layer's backward from dh, its ReLU-dropout output's gradient
+// (written by the kernel before): the xb, (μ, 1/σ) and ReLU-dropout output
+// its forward kernel's block 0 wrote; `inputGradient` null for the first layer.
+extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb, const float* statistics,
+                                               const float* activated, float scale, const float* gain, int features,
+                                               float* gainGradient, float* shiftGradient, float* biasGradient,
+                                               const float* weight, const float* input, int inputs,
+                                               float* weightGradient, float* inputGradient) {
+    __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
+    row_backward(dh, xb, activated, statistics[0], statistics[1], scale, gain, features, gainGradient, shiftGradient,
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials);
+}
+"""#
+}
