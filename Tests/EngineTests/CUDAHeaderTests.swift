@@ -50,9 +50,68 @@ final class CUDAHeaderTests: XCTestCase {
             ("CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR", Int64(CUDAConstant.attributeComputeCapabilityMinor)),
             ("CU_STREAM_NON_BLOCKING", Int64(CUDAConstant.streamNonBlocking)),
             ("CU_STREAM_CAPTURE_MODE_THREAD_LOCAL", Int64(CUDAConstant.captureModeThreadLocal)),
+            ("CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION", Int64(CUDAConstant.launchAttributeProgrammaticStreamSerialization)),
         ]
         for (name, value) in expected {
             XCTAssertEqual(header.enumeratorValue(name), value, "cuda.h gives \(name) another value")
+        }
+    }
+
+    /// The overlapping launch's CUlaunchConfig and CUlaunchAttribute are laid
+    /// out by hand; clang++ fills the same two structs from cuda.h itself, and
+    /// every byte must agree (the attribute list pointer aside, which each
+    /// side allocates: it is followed instead).
+    func testOverlappingLaunchConfigurationHasCudaHsLayout() throws {
+        _ = try CHeader(named: "cuda.h", wheel: "nvidia-cuda-runtime")
+        let include = try XCTUnwrap(CHeader.folder(holding: "cuda.h"))
+        let compiler = try KernelEmulator.clangPlusPlus()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-launch-layout-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let program = #"""
+        #include <cuda.h>
+        #include <stdio.h>
+        #include <string.h>
+        int main(int argc, char** argv) {
+            CUlaunchAttribute attribute;
+            memset(&attribute, 0, sizeof attribute);
+            attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+            attribute.value.programmaticStreamSerializationAllowed = 1;
+            CUlaunchConfig config;
+            memset(&config, 0, sizeof config);
+            config.gridDimX = 7; config.gridDimY = 1; config.gridDimZ = 1;
+            config.blockDimX = 256; config.blockDimY = 1; config.blockDimZ = 1;
+            config.sharedMemBytes = 0;
+            config.hStream = (CUstream)0x123450;
+            config.attrs = 0;
+            config.numAttrs = 1;
+            FILE* file = fopen(argv[1], "wb");
+            fwrite(&config, sizeof config, 1, file);
+            fwrite(&attribute, sizeof attribute, 1, file);
+            fclose(file);
+            return 0;
+        }
+        """#
+        let source = directory.appendingPathComponent("layout.cpp"), binary = directory.appendingPathComponent("layout")
+        let output = directory.appendingPathComponent("layout.bin")
+        try program.write(to: source, atomically: true, encoding: .utf8)
+        for (executable, arguments) in [(compiler, ["-I", include.path, source.path, "-o", binary.path]), (binary.path, [output.path])] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, "\(executable) failed")
+        }
+        let bytes = [UInt8](try Data(contentsOf: output))
+        XCTAssertEqual(bytes.count, 56 + 72, "sizeof(CUlaunchConfig) + sizeof(CUlaunchAttribute)")
+        let stream = OpaquePointer(bitPattern: 0x123450)!
+        CUDAContext.withOverlappingLaunchConfiguration(blocks: 7, threads: 256, stream: stream) { configuration in
+            var ours = [UInt8](UnsafeRawBufferPointer(start: configuration, count: 56))
+            let attribute = configuration.load(fromByteOffset: 40, as: UnsafeRawPointer.self)
+            ours.replaceSubrange(40..<48, with: [UInt8](repeating: 0, count: 8))
+            ours += [UInt8](UnsafeRawBufferPointer(start: attribute, count: 72))
+            XCTAssertEqual(ours, bytes)
         }
     }
 
@@ -147,6 +206,11 @@ struct CHeader {
         }
         throw XCTSkip("\(name) is not here: pip install \(wheel) and set TN_CUDA_INCLUDE to its nvidia/cu13/include "
             + "folder (.ci/run installs nvidia-cuda-runtime and nvidia-cuda-nvrtc; nvidia-cublas is 440 MB and left out)")
+    }
+
+    /// The include folder that holds `name`, if any.
+    static func folder(holding name: String) -> URL? {
+        includeFolders().first { FileManager.default.fileExists(atPath: $0.appendingPathComponent(name).path) }
     }
 
     private static func includeFolders() -> [URL] {

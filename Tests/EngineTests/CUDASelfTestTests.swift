@@ -251,6 +251,18 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
     /// order), and TN_CUDA_ROW_STEPS is 0 or 1 or a clear error.
     func testBatchOneStepsRunOnTheRowKernelsAndTrainAsTheGeneralKernelsDo() throws {
         XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1), batchSize: 1), 7)
+        // Every launch of a row step may overlap the one before it (the six row kernels and the update); no general one does.
+        let device = EmulatedDevice()
+        let network = try CUDANetwork(context: device, plan: try NetworkPlan(.tutorialNetwork()), optimizer: .sgd(learningRate: 0.1),
+                                      batchCapacity: 1)
+        let data = try device.allocate(bytes: 4 * 784), labels = try device.allocate(bytes: 4), order = try device.allocate(bytes: 4)
+        try device.upload([Int32(0)], to: labels.address)
+        try device.upload([Int32(0)], to: order.address)
+        try network.enqueueTrainingStep(rows: 1)
+        XCTAssertEqual(device.overlappingLaunches, 0)
+        try network.setCounters(stepInEpoch: 0, completedSteps: 1)  // order[0] again
+        try network.enqueueRowTrainingStep(data: data.address, labels: labels.address, order: order.address)
+        XCTAssertEqual(device.overlappingLaunches, 7)
         XCTAssertNotNil(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())))
         XCTAssertEqual(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())), CUDANetwork.RowLayers(hidden: [0, 3, 6], output: 9))
         XCTAssertNil(CUDANetwork.rowLayers(of: try NetworkPlan(.perceptron(sizes: [24, 16, 10], relu: false))), "no ReLU after the LayerNorm")
@@ -274,6 +286,11 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
             results.append((model.parameterSnapshot(), result.trainLosses + result.testLosses, device.launchesByKernel))
         }
         let (rows, general) = (results[0], results[1])
+        XCTAssertTrue(try CUDAContext.overlapSetting(environment: [:]))
+        XCTAssertFalse(try CUDAContext.overlapSetting(environment: ["TN_CUDA_OVERLAP": "0"]))
+        XCTAssertThrowsError(try CUDAContext.overlapSetting(environment: ["TN_CUDA_OVERLAP": "2"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_OVERLAP=2: must be 1"), "\(error)")
+        }
         XCTAssertGreaterThan(rows.launches["row_head", default: 0], 0)
         XCTAssertNil(rows.launches["gather_batch"], "the row kernels gather the example themselves")
         XCTAssertNil(general.launches["row_head"])

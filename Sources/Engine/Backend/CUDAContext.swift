@@ -53,6 +53,10 @@ final class CUDAContext: KernelDevice {
     private var functions: [String: CUhandle] = [:]
     private var capturing = false
     private let blasWorkspace: DeviceBuffer
+    /// Whether a launch asked to overlap the one before it does (programmatic
+    /// dependent launch): compute capability 9.0 or later, a driver with
+    /// cuLaunchKernelEx, and TN_CUDA_OVERLAP not 0.
+    let overlapsLaunches: Bool
 
     /// Opens device 0: primary context, a non-blocking stream (graphs cannot
     /// capture the legacy default stream), cuBLAS and the kernels.
@@ -70,6 +74,8 @@ final class CUDAContext: KernelDevice {
         self.stream = stream!
         self.tf32 = tf32
         self.synchronizeAfterLaunch = synchronizeAfterLaunch ?? (ProcessInfo.processInfo.environment["TN_CUDA_SYNC"] == "1")
+        overlapsLaunches = try Self.overlapSetting(environment: ProcessInfo.processInfo.environment)
+            && description.computeCapability.major >= 9 && driver.launchKernelEx != nil
         blas = try CUBLAS(tf32: tf32)
         try blas.setStream(self.stream)
         blasWorkspace = try Self.allocate(driver: driver, bytes: 32 << 20)
@@ -157,7 +163,21 @@ final class CUDAContext: KernelDevice {
 
     /// Launches `name` on a 1-D grid. Configuration errors throw here; with
     /// `synchronizeAfterLaunch`, faults inside the kernel do too.
-    func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, _ arguments: [KernelArgument]) throws {
+    /// TN_CUDA_OVERLAP: unset or 1, launches that may overlap the kernel
+    /// before them do where the GPU can; 0, none does (to time both).
+    static func overlapSetting(environment: [String: String]) throws -> Bool {
+        guard let text = environment["TN_CUDA_OVERLAP"] else { return true }
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "1": return true
+        case "0": return false
+        default:
+            throw SettingError(name: "TN_CUDA_OVERLAP", value: text,
+                               problem: "must be 1 (a kernel may start while the one before it ends, the default) or 0 (each waits)")
+        }
+    }
+
+    func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, overlapping: Bool,
+                _ arguments: [KernelArgument]) throws {
         guard let function = functions[name] else {
             throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
@@ -178,12 +198,46 @@ final class CUDAContext: KernelDevice {
             pointers.append(slot)
         }
         let status = pointers.withUnsafeMutableBufferPointer { buffer in
-            driver.launchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, buffer.baseAddress, nil)
+            if overlapping && overlapsLaunches, let launchKernelEx = driver.launchKernelEx {
+                return Self.withOverlappingLaunchConfiguration(blocks: blocks, threads: threads, stream: stream) {
+                    launchKernelEx($0, function, buffer.baseAddress, nil)
+                }
+            }
+            return driver.launchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, buffer.baseAddress, nil)
         }
         try driver.check(status, "cuLaunchKernel(\(name), \(blocks)×\(threads))")
         if synchronizeAfterLaunch && !capturing {
             try synchronize("kernel \(name) (cuStreamSynchronize)")
         }
+    }
+
+    /// A CUlaunchConfig (cuda.h) for a one-dimensional launch on `stream`
+    /// with one attribute, programmatic stream serialization: the kernel may
+    /// be launched as soon as every block of the kernel before it has called
+    /// griddepcontrol.launch_dependents (KernelSource's
+    /// let_next_kernel_start), and it waits in griddepcontrol.wait
+    /// (wait_for_previous_kernel) until that kernel has finished and its
+    /// writes are visible. Captured into a graph, the edge stays programmatic.
+    /// Layout: CUlaunchConfig is gridDim x, y, z, blockDim x, y, z and
+    /// sharedMemBytes (7 × u32), padding, hStream (8), attrs (8), numAttrs
+    /// (u32), padding: 56 bytes; CUlaunchAttribute is id (u32), padding, and a
+    /// 64-byte value union whose first int is the setting: 72 bytes.
+    static func withOverlappingLaunchConfiguration<R>(blocks: Int, threads: Int, stream: CUhandle,
+                                                      _ body: (UnsafeRawPointer) -> R) -> R {
+        let attribute = UnsafeMutableRawPointer.allocate(byteCount: 72, alignment: 8)
+        let configuration = UnsafeMutableRawPointer.allocate(byteCount: 56, alignment: 8)
+        defer { attribute.deallocate(); configuration.deallocate() }
+        attribute.initializeMemory(as: UInt8.self, repeating: 0, count: 72)
+        attribute.storeBytes(of: CUDAConstant.launchAttributeProgrammaticStreamSerialization, as: UInt32.self)
+        attribute.storeBytes(of: Int32(1), toByteOffset: 8, as: Int32.self)
+        configuration.initializeMemory(as: UInt8.self, repeating: 0, count: 56)
+        for (index, value) in [UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0].enumerated() {
+            configuration.storeBytes(of: value, toByteOffset: 4 * index, as: UInt32.self)
+        }
+        configuration.storeBytes(of: UnsafeRawPointer(stream), toByteOffset: 32, as: UnsafeRawPointer.self)
+        configuration.storeBytes(of: UnsafeRawPointer(attribute), toByteOffset: 40, as: UnsafeRawPointer.self)
+        configuration.storeBytes(of: UInt32(1), toByteOffset: 48, as: UInt32.self)
+        return body(UnsafeRawPointer(configuration))
     }
 
     // MARK: Graphs

@@ -23,6 +23,9 @@ enum CUDAConstant {
     static let streamNonBlocking: UInt32 = 1
     /// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: other threads may keep using CUDA while we capture.
     static let captureModeThreadLocal: Int32 = 1
+    /// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION: the launch may
+    /// begin before the kernel ahead of it ends (programmatic dependent launch).
+    static let launchAttributeProgrammaticStreamSerialization: UInt32 = 6
 }
 
 /// The driver's entry points, loaded once per process.
@@ -48,6 +51,11 @@ final class CUDADriver: @unchecked Sendable {
     typealias LaunchKernel = @convention(c) (
         CUhandle, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, CUhandle?,
         UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    ) -> CUresult
+    /// cuLaunchKernelEx(const CUlaunchConfig*, CUfunction, void** kernelParams, void** extra); the
+    /// configuration is laid out by hand (CUDAContext.launchOverlapping).
+    typealias LaunchKernelEx = @convention(c) (
+        UnsafeRawPointer, CUhandle, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     ) -> CUresult
     typealias StreamCreate = @convention(c) (UnsafeMutablePointer<CUhandle?>, UInt32) -> CUresult
     typealias StreamSynchronize = @convention(c) (CUhandle?) -> CUresult
@@ -80,6 +88,8 @@ final class CUDADriver: @unchecked Sendable {
     let moduleLoadData: ModuleLoadData
     let moduleGetFunction: ModuleGetFunction
     let launchKernel: LaunchKernel
+    /// Absent from drivers before CUDA 11.8; then no launch overlaps the one before it.
+    let launchKernelEx: LaunchKernelEx?
     let streamCreate: StreamCreate
     let streamSynchronize: StreamSynchronize
     let streamBeginCapture: StreamBeginCapture
@@ -112,6 +122,7 @@ final class CUDADriver: @unchecked Sendable {
         moduleLoadData = try library.function("cuModuleLoadData")
         moduleGetFunction = try library.function("cuModuleGetFunction")
         launchKernel = try library.function("cuLaunchKernel")
+        launchKernelEx = library.optionalFunction("cuLaunchKernelEx")
         streamCreate = try library.function("cuStreamCreate")
         streamSynchronize = try library.function("cuStreamSynchronize")
         streamBeginCapture = try library.function("cuStreamBeginCapture_v2")

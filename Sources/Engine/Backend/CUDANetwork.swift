@@ -12,7 +12,8 @@
 // step counters on. Reductions over a whole grid are finished by the grid's
 // last block (KernelSource's last_block_to_finish). A step of the tutorial
 // network is then 4 + 3 forward nodes, 1 for the loss, 10 backward and 1 for
-// the update.
+// the update. At batch 1 the row kernels (RowKernels.swift) take a step of
+// such a network in 2n + 1 nodes for n hidden layers, the gather included.
 
 import Foundation
 
@@ -385,18 +386,21 @@ final class CUDANetwork {
 
     /// Enqueues the optimizer update over the whole flat buffer (after the
     /// gradient's norm and clipping coefficient, one launch, when set); the
-    /// update's last block moves the step counters on.
-    func enqueueOptimizerStep() throws {
+    /// update's last block moves the step counters on. With `overlapping`,
+    /// the launches may start before the kernel ahead of them ends (see
+    /// KernelDevice.launch).
+    func enqueueOptimizerStep(overlapping: Bool = false) throws {
         let count = plan.parameterCount
         if clipNorm != nil || normLog != nil {
             let blocks = min(KernelSource.clippingBlocks, gridBlocks(for: count))
-            try context.launch("gradient_square_sums", blocks: blocks, [
+            try context.launch("gradient_square_sums", blocks: blocks, overlapping: overlapping, [
                 .pointer(gradients.address), .int(Int32(count)), .pointer(clipPartials.address), .double(clipNorm ?? -1),
                 .pointer(scalars.address), .pointer(normLog?.address ?? 0), .int(Int32(normLogCapacity)),
                 .pointer(counters.address),
             ])
         }
-        try context.launch(optimizer.kernelName, blocks: (count + KernelSource.blockSize - 1) / KernelSource.blockSize, [
+        try context.launch(optimizer.kernelName, blocks: (count + KernelSource.blockSize - 1) / KernelSource.blockSize,
+                           overlapping: overlapping, [
             .pointer(parameters.address), .pointer(gradients.address), .pointer(optimizerState.address), .int(Int32(count)),
             .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
         ] + optimizer.kernelArguments)
@@ -473,7 +477,9 @@ final class CUDANetwork {
     /// Enqueues a training step of one example, order[stepInEpoch] of the
     /// device-resident `data` and `dataLabels`, through the row kernels: 2n
     /// launches for n hidden layers, then the optimizer update as in
-    /// enqueueTrainingStep. The plan must have rowLayers.
+    /// enqueueTrainingStep. Every launch may overlap the one before it
+    /// (KernelDevice.launch): each waits for its predecessor's results, and
+    /// lets the next one start at once. The plan must have rowLayers.
     func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr) throws {
         guard let layers = rowLayers else { preconditionFailure("CUDANetwork: the row kernels do not take this plan") }
         let warpsPerBlock = KernelSource.blockSize / 32
@@ -483,14 +489,14 @@ final class CUDANetwork {
         func forwardBlocks(_ outputs: Int) -> Int { max(1, min(multiprocessors, (outputs + warpsPerBlock - 1) / warpsPerBlock)) }
         let hidden = layers.hidden
         let first = hiddenLayer(hidden[0])
-        try context.launch("row_first_forward", blocks: forwardBlocks(first.outputs), [
+        try context.launch("row_first_forward", blocks: forwardBlocks(first.outputs), overlapping: true, [
             .pointer(data), .pointer(dataLabels), .pointer(order), .pointer(activations[0].address), .pointer(labels.address),
             .int(Int32(first.inputs)), .pointer(parameters.offset(floats: first.weight)), .int(Int32(first.outputs)),
             .pointer(activations[hidden[0] + 1].address), .pointer(counters.address),
         ])
         for j in 1..<hidden.count {
             let layer = hiddenLayer(hidden[j])
-            try context.launch("row_hidden_forward", blocks: forwardBlocks(layer.outputs), rowNormalizeArguments(hidden[j - 1]) + [
+            try context.launch("row_hidden_forward", blocks: forwardBlocks(layer.outputs), overlapping: true, rowNormalizeArguments(hidden[j - 1]) + [
                 .pointer(parameters.offset(floats: layer.weight)), .int(Int32(layer.outputs)),
                 .pointer(activations[hidden[j] + 1].address), .pointer(counters.address),
             ])
@@ -500,7 +506,7 @@ final class CUDANetwork {
         }
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
         let top = hidden[hidden.count - 1]
-        try context.launch("row_head", blocks: multiprocessors, rowNormalizeArguments(top) + [
+        try context.launch("row_head", blocks: multiprocessors, overlapping: true, rowNormalizeArguments(top) + [
             .pointer(parameters.offset(floats: lastWeight)), .pointer(parameters.offset(floats: lastWeight + classes * lastInputs)),
             .int(Int32(classes)), .pointer(logitsBuffer.address), .pointer(gradients.offset(floats: lastWeight)),
             .pointer(gradients.offset(floats: lastWeight + classes * lastInputs)), .pointer(labels.address),
@@ -509,14 +515,14 @@ final class CUDANetwork {
         ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0))
         for j in stride(from: hidden.count - 2, through: 0, by: -1) {
             let k = hidden[j], layer = hiddenLayer(k)
-            try context.launch("row_hidden_backward", blocks: multiprocessors, [
+            try context.launch("row_hidden_backward", blocks: multiprocessors, overlapping: true, [
                 .pointer(gradient), .pointer(activations[k + 2].address), .pointer(statistics[k + 1]!.address),
                 .pointer(activations[k + 3].address), .float(1 / (1 - layer.probability)),
                 .pointer(parameters.offset(floats: layer.gain)), .int(Int32(layer.outputs)),
             ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0))
             swap(&gradient, &spare)
         }
-        try enqueueOptimizerStep()
+        try enqueueOptimizerStep(overlapping: true)
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

@@ -74,7 +74,10 @@ final class EmulatedDevice: KernelDevice {
 
     // MARK: Kernels, by name, with the CUDA signatures' argument order
 
-    func launch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
+    /// Launches that asked to overlap the kernel before them (no effect here: work runs in order).
+    private(set) var overlappingLaunches = 0
+
+    func launch(_ name: String, blocks: Int, threads: Int, overlapping: Bool, _ arguments: [KernelArgument]) throws {
         guard KernelSource.kernelNames.contains(name) else {
             throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
@@ -82,6 +85,7 @@ final class EmulatedDevice: KernelDevice {
         try KernelSignatures.check(name, arguments)
         launches += 1
         launchesByKernel[name, default: 0] += 1
+        if overlapping { overlappingLaunches += 1 }
         let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }
     }

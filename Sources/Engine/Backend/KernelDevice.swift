@@ -39,7 +39,10 @@ protocol KernelDevice: AnyObject {
     /// Waits for queued work, then copies back.
     func download<T>(_ type: T.Type, count: Int, from address: CUdeviceptr, zero: T) throws -> [T]
     func zero(_ address: CUdeviceptr, bytes: Int) throws
-    func launch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws
+    /// With `overlapping`, the kernel may start before the one ahead of it on
+    /// the stream ends (it waits in wait_for_previous_kernel before reading
+    /// that one's results), where the device allows it (CUDAContext).
+    func launch(_ name: String, blocks: Int, threads: Int, overlapping: Bool, _ arguments: [KernelArgument]) throws
     /// Column-major C = op(A)·op(B) + beta·C, as cublasSgemm with alpha 1.
     func gemm(_ call: GemmCall, a: CUdeviceptr, b: CUdeviceptr, c: CUdeviceptr, beta: Float) throws
     /// Records the work `body` enqueues, without running it.
@@ -47,8 +50,12 @@ protocol KernelDevice: AnyObject {
 }
 
 extension KernelDevice {
-    func launch(_ name: String, blocks: Int, _ arguments: [KernelArgument]) throws {
-        try launch(name, blocks: blocks, threads: KernelSource.blockSize, arguments)
+    func launch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
+        try launch(name, blocks: blocks, threads: threads, overlapping: false, arguments)
+    }
+
+    func launch(_ name: String, blocks: Int, overlapping: Bool = false, _ arguments: [KernelArgument]) throws {
+        try launch(name, blocks: blocks, threads: KernelSource.blockSize, overlapping: overlapping, arguments)
     }
 }
 

@@ -29,7 +29,8 @@ extension KernelTwins {
     /// row_backward: the LayerNorm's backward at one row (block sums), its
     /// parameter gradients and the Linear's bias gradient, the Linear's weight
     /// gradient and, when `inputGradient` is given, the gradient at its input
-    /// (64 partial sums down each column, added in order).
+    /// (64 partial sums down each column, 8 a warp added by butterfly, then
+    /// the warps' in order).
     static func rowBackward(dh: UnsafePointer<Float>, xb: UnsafePointer<Float>, activated: UnsafePointer<Float>,
                             mean: Float, inverseDeviation: Float, scale: Float, gain: UnsafePointer<Float>,
                             features n: Int, gainGradient: UnsafeMutablePointer<Float>,
@@ -51,14 +52,25 @@ extension KernelTwins {
         }
         for o in 0..<n { for i in 0..<inputs { weightGradient[o * inputs + i] = dx[o] * v[i] } }
         guard let inputGradient else { return }
-        let lanes = blockSize / 4
+        let lanes = blockSize / 4, lanesPerWarp = 8
         for c in 0..<inputs {
-            var total: Float = 0
-            for lane in 0..<lanes {
+            let sums = (0..<lanes).map { lane -> Float in
                 var sum: Float = 0
                 var o = lane
                 while o < n { sum += weight[o * inputs + c] * dx[o]; o += lanes }
-                total += sum
+                return sum
+            }
+            var total: Float = 0
+            for warp in 0..<(lanes / lanesPerWarp) {
+                // The butterfly over the warp's 8 lanes of the column: offsets 4, 8, 16
+                // between threads are 1, 2, 4 between lanes.
+                var values = Array(sums[(warp * lanesPerWarp)..<((warp + 1) * lanesPerWarp)])
+                var offset = 1
+                while offset < lanesPerWarp {
+                    values = (0..<lanesPerWarp).map { values[$0] + values[$0 ^ offset] }
+                    offset <<= 1
+                }
+                total += values[0]
             }
             inputGradient[c] = total
         }

@@ -99,6 +99,27 @@ typedef unsigned long long u64;
 #define NEGATIVE_INFINITY __int_as_float(0xff800000u)
 __device__ __forceinline__ bool is_finite(double x) { return (x - x) == 0.0; }
 
+// ---- Overlapping launches (programmatic dependent launch, sm_90 and later) ------
+
+// A kernel launched to overlap the one before it (CUDAContext's overlapping
+// launches) may start while that one is still running; every kernel first
+// waits here until the kernel before it has finished and its writes are
+// visible. A kernel that lets the next one start early calls
+// let_next_kernel_start after its own wait, so at most two kernels are
+// resident at a time. Both do nothing before sm_90, on the CPU emulator, or
+// when the launch did not ask to overlap.
+__device__ __forceinline__ void wait_for_previous_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void let_next_kernel_start() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 // ---- Reductions -------------------------------------------------------------
 
 // Butterfly sum over a warp: every lane ends with the same total, since
@@ -192,6 +213,7 @@ __device__ __forceinline__ u32 philox_word(uint4 bits, int lane) {
 extern "C" __global__ void gather_batch(const float* data, const int* labels, const int* order,
                                         float* batch, int* batchLabels, int rows, int features,
                                         int batchSize, const u32* counters) {
+    wait_for_previous_kernel();
     const long long first = (long long)counters[COUNTER_STEP_IN_EPOCH] * batchSize;
     const long long total = (long long)rows * features;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
@@ -207,6 +229,7 @@ extern "C" __global__ void gather_batch(const float* data, const int* labels, co
 
 // y[r, c] = bias[c], before the product accumulates into y with beta = 1.
 extern "C" __global__ void fill_rows_with_bias(float* y, const float* bias, int rows, int columns) {
+    wait_for_previous_kernel();
     const long long total = (long long)rows * columns;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
          i += (long long)gridDim.x * blockDim.x)
@@ -215,6 +238,7 @@ extern "C" __global__ void fill_rows_with_bias(float* y, const float* bias, int 
 
 // sums[c] = Σ_r matrix[r, c], rows in order.
 extern "C" __global__ void column_sums(const float* matrix, float* sums, int rows, int columns) {
+    wait_for_previous_kernel();
     const int column = blockIdx.x * blockDim.x + threadIdx.x;
     if (column >= columns) return;
     float sum = 0.0f;
@@ -234,6 +258,7 @@ __device__ __forceinline__ float dropout_multiplier(uint4 bits, int lane, float 
 
 extern "C" __global__ void relu_dropout_forward(const float* x, float* y, int count, int relu, float probability,
                                                 u32 seedLow, u32 seedHigh, u32 stream, const u32* counters) {
+    wait_for_previous_kernel();
     const int quad = blockIdx.x * blockDim.x + threadIdx.x;
     const int first = 4 * quad;
     if (first >= count) return;
@@ -254,6 +279,7 @@ extern "C" __global__ void relu_dropout_forward(const float* x, float* y, int co
 extern "C" __global__ void relu_dropout_backward(const float* x, const float* dy, float* dx, int count, int relu,
                                                  float probability, u32 seedLow, u32 seedHigh, u32 stream,
                                                  const u32* counters) {
+    wait_for_previous_kernel();
     const int quad = blockIdx.x * blockDim.x + threadIdx.x;
     const int first = 4 * quad;
     if (first >= count) return;
@@ -287,6 +313,7 @@ extern "C" __global__ void layer_norm_forward(float* x, const float* bias, const
                                               float* y, float* statistics, int features, float epsilon,
                                               float* activated, float probability, u32 seedLow, u32 seedHigh,
                                               u32 stream, const u32* counters) {
+    wait_for_previous_kernel();
     __shared__ float scratch[32];
     const long long row = blockIdx.x;
     float* input = x + row * features;
@@ -352,6 +379,7 @@ extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, 
                                                float* gainGradient, float* shiftGradient, int rows, int features,
                                                int inputGradient, int rowsPerBlock, float* linearBiasGradient,
                                                float* partials, u32* counters) {
+    wait_for_previous_kernel();
     __shared__ float rowMeanG[LAYER_NORM_ROWS], rowMeanGX[LAYER_NORM_ROWS];
     const int first = blockIdx.x * rowsPerBlock;
     const int count = rows - first < rowsPerBlock ? rows - first : rowsPerBlock;
@@ -434,6 +462,7 @@ extern "C" __global__ void softmax_cross_entropy(float* logits, const float* bia
                                                  float* rowLoss, int rows, int classes, float inverseBatch,
                                                  float* biasGradient, double* accumulators, u32* counters,
                                                  double limit, double* lossLog, int logCapacity) {
+    wait_for_previous_kernel();
     const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (row < rows) {  // whole warps take the same branch
@@ -487,6 +516,7 @@ extern "C" __global__ void softmax_cross_entropy(float* logits, const float* bia
 // whose order does not matter to within the reported precision.
 extern "C" __global__ void evaluate_rows(const float* logits, const int* labels, int rows, int classes,
                                          double* accumulators) {
+    wait_for_previous_kernel();
     const int row = (blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     const int lane = threadIdx.x & 31;
     if (row >= rows) return;

@@ -35,6 +35,7 @@ extension KernelSource {
 // index in the epoch, for the epoch's one read-back.
 extern "C" __global__ void gradient_square_sums(const float* gradients, int count, double* partials, double maxNorm,
                                                 double* scalars, double* normLog, int logCapacity, u32* counters) {
+    wait_for_previous_kernel();
     __shared__ double scratch[256];
     double sum = 0.0;
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
@@ -120,6 +121,8 @@ __device__ __forceinline__ void advance_step(u32* counters) {
 // skips the update for threads past the end and after a divergence, but no
 // thread returns early, since all of them take part in advance_step.
 #define UPDATE_PROLOGUE                                                                  \
+    wait_for_previous_kernel();                                                          \
+    let_next_kernel_start();                                                             \
     const int i = blockIdx.x * blockDim.x + threadIdx.x;                                 \
     StepSetting setting;                                                                 \
     if (i < count && step_setting(scalars, rateCount, counters, &setting)) {             \

@@ -107,8 +107,8 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
 // dγ = u·x̂, dβ = u and the Linear's bias gradient, dx. Then the Linear's
 // weight gradient dW[o, i] = dx[o]·v[i], one row of it per block in turn,
 // and with `inputGradient`, dv[c] = Σ_o W[o, c]·dx[o]: 4 columns per block in
-// turn, 64 threads going down each column's rows, whose partial sums one
-// thread adds in order.
+// turn, 64 threads going down each column's rows (8 in each warp, whose sums
+// a butterfly adds), then one thread adding the 8 warps' sums in order.
 __device__ void row_backward(const float* dh, const float* xb, const float* activated, float mean,
                              float inverseDeviation, float scale, const float* gain, int features,
                              float* gainGradient, float* shiftGradient, float* biasGradient, const float* weight,
@@ -144,16 +144,19 @@ __device__ void row_backward(const float* dh, const float* xb, const float* acti
     }
     if (!inputGradient) return;
     const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
+    const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int first = 4 * blockIdx.x; first < inputs; first += 4 * gridDim.x) {  // the same trips for the whole block
         const int c = first + column;
         float sum = 0.0f;
         if (c < inputs)
             for (int o = lane; o < features; o += lanes) sum += weight[(long long)o * inputs + c] * dx[o];
-        partials[threadIdx.x] = sum;
+        // The warp's 8 lanes of each column (thread bits 2-4), by butterfly; then the warps' sums in order.
+        for (int offset = 4; offset < 32; offset <<= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
+        if ((threadIdx.x & 31) < 4) partials[4 * warp + column] = sum;
         __syncthreads();
         if ((int)threadIdx.x < 4 && first + (int)threadIdx.x < inputs) {
             float total = 0.0f;
-            for (int l = 0; l < lanes; ++l) total += partials[4 * l + threadIdx.x];
+            for (int w = 0; w < warps; ++w) total += partials[4 * w + threadIdx.x];
             inputGradient[first + threadIdx.x] = total;
         }
         __syncthreads();
@@ -166,6 +169,8 @@ __device__ void row_backward(const float* dh, const float* xb, const float* acti
 extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
                                              int* label, int features, const float* weight, int outputs, float* z,
                                              const u32* counters) {
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     __shared__ float v[ROW_MAX_FEATURES];
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
     const float* example = data + (long long)source * features;
@@ -185,6 +190,8 @@ extern "C" __global__ void row_hidden_forward(const float* z, const float* bias,
                                               u32 seedHigh, u32 stream, float* xbOut, float* statistics,
                                               float* activated, const float* weight, int outputs, float* y,
                                               const u32* counters) {
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
     row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
                   scratch, xbOut, statistics, activated);
@@ -209,6 +216,8 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
                                     int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
                                     const float* weight, const float* input, int inputs, float* weightGradient,
                                     float* inputGradient) {
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], dh[ROW_MAX_FEATURES], dx[ROW_MAX_FEATURES];
     __shared__ float zs[ROW_MAX_FEATURES], dz[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     const float2 norm = row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream,
@@ -274,6 +283,8 @@ extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb,
                                                float* gainGradient, float* shiftGradient, float* biasGradient,
                                                const float* weight, const float* input, int inputs,
                                                float* weightGradient, float* inputGradient) {
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     row_backward(dh, xb, activated, statistics[0], statistics[1], scale, gain, features, gainGradient, shiftGradient,
                  biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials);
