@@ -30,7 +30,8 @@ final class CUDAKernelCompileTests: XCTestCase {
     }
 
     /// ptxas's report for the H100: every kernel fits in registers (no spills
-    /// to local memory) with room for several 256-thread blocks per SM.
+    /// to local memory) with room for several 256-thread blocks per SM (four;
+    /// three for the batch-1 row kernels).
     func testNoKernelSpillsRegistersOnHopper() throws {
         let nvrtc = try Self.compiler()
         let (_, log) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",
@@ -49,7 +50,10 @@ final class CUDAKernelCompileTests: XCTestCase {
             }
         }
         XCTAssertEqual(Set(registers.keys), Set(KernelSource.kernelNames), log)
-        for (kernel, count) in registers { XCTAssertLessThanOrEqual(count, 64, kernel) }
+        // The row kernels hold a lane's share of a weight row (up to 32
+        // floats) in registers; they run one block per SM, at most two kernels
+        // at a time, so 96 (three 256-thread blocks per SM) is room enough.
+        for (kernel, count) in registers { XCTAssertLessThanOrEqual(count, kernel.hasPrefix("row_") ? 96 : 64, kernel) }
     }
 
     func testCompileErrorCarriesNVRTCsLogWithTheLine() throws {

@@ -39,19 +39,72 @@ extension KernelSource {
 
 #define ROW_MAX_FEATURES 1024
 #define ROW_THREADS 256
+#define ROW_LANE_LOADS (ROW_MAX_FEATURES / 32)
+#define ROW_COLUMN_LOADS (ROW_MAX_FEATURES / (ROW_THREADS / 4))
 
-// y[o] = Σ_i weight[o, i]·v[i] (+ bias[o]): one warp per output, the grid's
-// warps taking the outputs in turn; each lane sums every 32nd term, then the
-// warp's butterfly.
-__device__ void row_product(const float* weight, const float* v, int inputs, int outputs, const float* bias, float* y) {
+// A lane's share of a weight row, loaded in one go: elements i = lane + 32k,
+// k < ROW_LANE_LOADS, into registers (the loops unroll fully), so that a
+// product waits for memory once instead of once every few elements, and a
+// kernel can load its weights before it waits for the kernel ahead of it.
+// (The weights are never that kernel's output: the update that wrote them
+// had finished before the kernel ahead started, since each kernel lets the
+// next one start only once its own wait is over.)
+__device__ __forceinline__ void load_row_share(const float* row, int inputs, float (&share)[ROW_LANE_LOADS]) {
     const int lane = threadIdx.x & 31;
-    const int warpsInGrid = gridDim.x * (blockDim.x >> 5);
-    for (int o = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); o < outputs; o += warpsInGrid) {
-        const float* w = weight + (long long)o * inputs;
-        float sum = 0.0f;
-        for (int i = lane; i < inputs; i += 32) sum += w[i] * v[i];
-        sum = warp_sum(sum);
-        if (lane == 0) y[o] = bias ? sum + bias[o] : sum;
+#pragma unroll
+    for (int k = 0; k < ROW_LANE_LOADS; ++k) {
+        const int i = lane + 32 * k;
+        share[k] = i < inputs ? row[i] : 0.0f;
+    }
+}
+
+// Σ_i row[i]·v[i] from a warp's shares: each lane sums its elements in order
+// (i = lane, lane + 32, …), then the warp's butterfly.
+__device__ __forceinline__ float dot_row_share(const float (&share)[ROW_LANE_LOADS], const float* v, int inputs) {
+    const int lane = threadIdx.x & 31;
+    float sum = 0.0f;
+#pragma unroll
+    for (int k = 0; k < ROW_LANE_LOADS; ++k) {
+        const int i = lane + 32 * k;
+        if (i < inputs) sum += share[k] * v[i];
+    }
+    return warp_sum(sum);
+}
+
+// The first output a warp takes in a product of one warp per output, the
+// grid's warps taking the outputs in turn.
+__device__ __forceinline__ int row_first_output() { return blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); }
+
+// The first output's weights, for row_product.
+__device__ __forceinline__ void load_first_row_share(const float* weight, int inputs, int outputs,
+                                                     float (&share)[ROW_LANE_LOADS]) {
+    const int first = row_first_output();
+    if (first < outputs) load_row_share(weight + (long long)first * inputs, inputs, share);
+}
+
+// y[o] = Σ_i weight[o, i]·v[i] (+ bias[o]), one warp per output in turn;
+// `share` holds the warp's first output's row (load_first_row_share) and is
+// reloaded for any later one.
+__device__ __forceinline__ void row_product(const float* weight, float (&share)[ROW_LANE_LOADS], const float* v,
+                                            int inputs, int outputs, const float* bias, float* y) {
+    const int first = row_first_output(), warpsInGrid = gridDim.x * (blockDim.x >> 5);
+    for (int o = first; o < outputs; o += warpsInGrid) {
+        if (o != first) load_row_share(weight + (long long)o * inputs, inputs, share);
+        const float sum = dot_row_share(share, v, inputs);
+        if ((threadIdx.x & 31) == 0) y[o] = bias ? sum + bias[o] : sum;
+    }
+}
+
+// A thread's share of the input gradient's weights (row_backward): column
+// c = first + (thread & 3) of a group of 4 columns, rows o = (thread >> 2) + 64k,
+// k < ROW_COLUMN_LOADS.
+__device__ __forceinline__ void load_column_share(const float* weight, int features, int inputs, int first,
+                                                  float (&share)[ROW_COLUMN_LOADS]) {
+    const int c = first + (threadIdx.x & 3), lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
+#pragma unroll
+    for (int k = 0; k < ROW_COLUMN_LOADS; ++k) {
+        const int o = lane + lanes * k;
+        share[k] = c < inputs && o < features ? weight[(long long)o * inputs + c] : 0.0f;
     }
 }
 
@@ -109,11 +162,12 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
 // and with `inputGradient`, dv[c] = Σ_o W[o, c]·dx[o]: 4 columns per block in
 // turn, 64 threads going down each column's rows (8 in each warp, whose sums
 // a butterfly adds), then one thread adding the 8 warps' sums in order.
-__device__ void row_backward(const float* dh, const float* xb, const float* activated, float mean,
-                             float inverseDeviation, float scale, const float* gain, int features,
-                             float* gainGradient, float* shiftGradient, float* biasGradient, const float* weight,
-                             const float* v, int inputs, float* weightGradient, float* inputGradient, float* dx,
-                             float* scratch, float* partials) {
+__device__ __forceinline__ void row_backward(const float* dh, const float* xb, const float* activated, float mean,
+                                             float inverseDeviation, float scale, const float* gain, int features,
+                                             float* gainGradient, float* shiftGradient, float* biasGradient,
+                                             const float* weight, const float* v, int inputs, float* weightGradient,
+                                             float* inputGradient, float* dx, float* scratch, float* partials,
+                                             float (&columns)[ROW_COLUMN_LOADS]) {
     const bool writer = blockIdx.x == 0;
     float sumG = 0.0f, sumGX = 0.0f;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
@@ -146,10 +200,13 @@ __device__ void row_backward(const float* dh, const float* xb, const float* acti
     const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int first = 4 * blockIdx.x; first < inputs; first += 4 * gridDim.x) {  // the same trips for the whole block
-        const int c = first + column;
+        if (first != 4 * (int)blockIdx.x) load_column_share(weight, features, inputs, first, columns);
         float sum = 0.0f;
-        if (c < inputs)
-            for (int o = lane; o < features; o += lanes) sum += weight[(long long)o * inputs + c] * dx[o];
+#pragma unroll
+        for (int k = 0; k < ROW_COLUMN_LOADS; ++k) {
+            const int o = lane + lanes * k;
+            if (o < features) sum += columns[k] * dx[o];
+        }
         // The warp's 8 lanes of each column (thread bits 2-4), by butterfly; then the warps' sums in order.
         for (int offset = 4; offset < 32; offset <<= 1) sum += __shfl_xor_sync(0xffffffffu, sum, offset);
         if ((threadIdx.x & 31) < 4) partials[4 * warp + column] = sum;
@@ -169,9 +226,12 @@ __device__ void row_backward(const float* dh, const float* xb, const float* acti
 extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
                                              int* label, int features, const float* weight, int outputs, float* z,
                                              const u32* counters) {
+    __shared__ float v[ROW_MAX_FEATURES];
+    // The update just before this kernel wrote the weights: load them after the wait.
     wait_for_previous_kernel();
     let_next_kernel_start();
-    __shared__ float v[ROW_MAX_FEATURES];
+    float share[ROW_LANE_LOADS];
+    load_first_row_share(weight, features, outputs, share);
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
     const float* example = data + (long long)source * features;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
@@ -180,7 +240,7 @@ extern "C" __global__ void row_first_forward(const float* data, const int* label
     }
     if (blockIdx.x == 0 && threadIdx.x == 0) label[0] = labels[source];
     __syncthreads();
-    row_product(weight, v, features, outputs, nullptr, z);
+    row_product(weight, share, v, features, outputs, nullptr, z);
 }
 
 // The previous hidden layer's bias, LayerNorm and ReLU-dropout (from its
@@ -190,12 +250,14 @@ extern "C" __global__ void row_hidden_forward(const float* z, const float* bias,
                                               u32 seedHigh, u32 stream, float* xbOut, float* statistics,
                                               float* activated, const float* weight, int outputs, float* y,
                                               const u32* counters) {
+    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
+    float share[ROW_LANE_LOADS];
+    load_first_row_share(weight, features, outputs, share);
     wait_for_previous_kernel();
     let_next_kernel_start();
-    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
     row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
                   scratch, xbOut, statistics, activated);
-    row_product(weight, h, features, outputs, nullptr, y);
+    row_product(weight, share, h, features, outputs, nullptr, y);
 }
 
 // The turn from forward to backward, every block doing the small parts: the
@@ -216,18 +278,21 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
                                     int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
                                     const float* weight, const float* input, int inputs, float* weightGradient,
                                     float* inputGradient) {
-    wait_for_previous_kernel();
-    let_next_kernel_start();
     __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], dh[ROW_MAX_FEATURES], dx[ROW_MAX_FEATURES];
     __shared__ float zs[ROW_MAX_FEATURES], dz[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
+    // The weights of the logits (this warp's first class) and of the input
+    // gradient, before the wait.
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    float share[ROW_LANE_LOADS], columns[ROW_COLUMN_LOADS];
+    if (warp < classes) load_row_share(outputWeight + (long long)warp * features, features, share);
+    if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     const float2 norm = row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream,
                                       counters, xb, h, scratch, xbOut, statistics, activated);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
     for (int o = warp; o < classes; o += warps) {
-        const float* w = outputWeight + (long long)o * features;
-        float sum = 0.0f;
-        for (int i = lane; i < features; i += 32) sum += w[i] * h[i];
-        sum = warp_sum(sum);
+        if (o != warp) load_row_share(outputWeight + (long long)o * features, features, share);
+        const float sum = dot_row_share(share, h, features);
         if (lane == 0) zs[o] = sum + outputBias[o];
     }
     __syncthreads();
@@ -272,7 +337,7 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
     }
     __syncthreads();
     row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
-                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials);
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns);
 }
 
 // A hidden layer's backward from dh, its ReLU-dropout output's gradient
@@ -283,11 +348,13 @@ extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb,
                                                float* gainGradient, float* shiftGradient, float* biasGradient,
                                                const float* weight, const float* input, int inputs,
                                                float* weightGradient, float* inputGradient) {
+    __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
+    float columns[ROW_COLUMN_LOADS];
+    if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
     wait_for_previous_kernel();
     let_next_kernel_start();
-    __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     row_backward(dh, xb, activated, statistics[0], statistics[1], scale, gain, features, gainGradient, shiftGradient,
-                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials);
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns);
 }
 """#
 }
