@@ -37,12 +37,34 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
                                    w1.data(), act0.data(), H0, dw1.data(), dh0.data()); });
         std::vector<float> dg0(H0), ds0(H0), db0(H0), dw0(H0 * F0);
         run(3, 256, [&] { row_hidden_backward(dh0.data(), xb0.data(), stats0.data(), act0.data(), 1.0f / (1.0f - 0.4f), g0.data(), H0,
-                                              dg0.data(), ds0.data(), db0.data(), w0.data(), x.data(), F0, dw0.data(), nullptr); });
+                                              dg0.data(), ds0.data(), db0.data(), w0.data(), x.data(), F0, dw0.data(), nullptr,
+                                              nullptr, 0, counters.data(), nullptr, nullptr, 0, nullptr, nullptr, 0, nullptr, nullptr); });
         output("x", x); output("label", label); output("z0", z0); output("xb0", xb0); output("stats0", stats0); output("act0", act0);
         output("z1", z1); output("xb1", xb1); output("stats1", stats1); output("act1", act1); output("logits", logits);
         output("dw2", dw2); output("db2", db2); output("dg1", dg1); output("ds1", ds1); output("db1", db1); output("dw1", dw1);
         output("dh0", dh0); output("dg0", dg0); output("ds0", ds0); output("db0", db0); output("dw0", dw0);
         output("accumulators", accumulators); output("loss_log", lossLog); output("counters", counters);
+
+        // Plain SGD fused into the first layer's backward: its own weights, the
+        // next layer's (from that layer's dx, db1, and act0), and, by the last
+        // block, two runs of a flat parameter array; step 1 of the epoch takes
+        // the second rate. Then the same after a divergence: only the counters move.
+        auto flat = input<float>("flat"), flatGradients = input<float>("flat_gradients");
+        std::vector<int> runs = {3, 5, 20, 7};
+        std::vector<double> scalars = {1, 1, 1, 0, 0, 0, 0, 0, 0.05, 0.02};
+        for (int diverged = 0; diverged < 2; ++diverged) {
+            auto fusedW0 = w0, fusedW1 = w1, fusedFlat = flat;
+            std::vector<float> fdg0(H0), fds0(H0), fdb0(H0);
+            std::vector<unsigned> fusedCounters = {1, 5, diverged ? 3u : 0u, 0};
+            run(3, 256, [&] { row_hidden_backward(dh0.data(), xb0.data(), stats0.data(), act0.data(), 1.0f / (1.0f - 0.4f), g0.data(), H0,
+                                                  fdg0.data(), fds0.data(), fdb0.data(), w0.data(), x.data(), F0, nullptr, nullptr,
+                                                  scalars.data(), 2, fusedCounters.data(), fusedW1.data(), db1.data(), H1,
+                                                  fusedW0.data(), runs.data(), 2, fusedFlat.data(), flatGradients.data()); });
+            const std::string suffix = diverged ? "_diverged" : "";
+            output(("fused_w0" + suffix).c_str(), fusedW0); output(("fused_w1" + suffix).c_str(), fusedW1);
+            output(("fused_flat" + suffix).c_str(), fusedFlat); output(("fused_counters" + suffix).c_str(), fusedCounters);
+            output(("fused_db0" + suffix).c_str(), fdb0);
+        }
         return 0;
     }
     """#
@@ -77,6 +99,9 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
                                 (s1, "s1"), (w2, "w2"), (b2, "b2")] {
             try KernelEmulator.write(values, name, in: directory)
         }
+        let flat = random(40, -1, 1), flatGradients = random(40, -1, 1)
+        try KernelEmulator.write(flat, "flat", in: directory)
+        try KernelEmulator.write(flatGradients, "flat_gradients", in: directory)
         try KernelEmulator.write(labels, "labels", in: directory)
         try KernelEmulator.write(order, "order", in: directory)
         try KernelEmulator.compileAndRun(main: Self.main, in: directory)
@@ -139,5 +164,31 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
         XCTAssertEqual(kernelLog[2], accumulators[0] - 0.5, accuracy: 1e-6)
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "counters", in: directory), [2, 5, 0, 0],
                        "the row kernels leave the counters to the update")
+
+        // The fused update against the twins, from the kernels' own dx values
+        // (db1 and db0 above): the first layer's weights, the next layer's, the
+        // runs, at the second rate, 0.02.
+        let rate = Float(0.02)
+        let fusedW0 = buffers.floats(w0), fusedW1 = buffers.floats(w1), fusedFlat = buffers.floats(flat)
+        let fusedCounters = buffers.make([1, 5, 0, 0] as [UInt32]), runs = buffers.make([3, 5, 20, 7] as [Int32])
+        let fdg0 = buffers.floats(count: h0), fds0 = buffers.floats(count: h0), fdb0 = buffers.floats(count: h0)
+        KernelTwins.rowBackward(dh: dh0, xb: xb0, activated: act0, mean: stats0[0], inverseDeviation: stats0[1], scale: 1 / (1 - Float(0.4)),
+                                gain: buffers.floats(g0), features: h0, gainGradient: fdg0, shiftGradient: fds0, biasGradient: fdb0,
+                                weight: pw0, v: x, inputs: f0, weightGradient: nil, inputGradient: nil, updatedWeight: fusedW0, rate: rate)
+        KernelTwins.rowFusedSGD(update: true, rate: rate, upperWeight: fusedW1, upperDx: db1, upperInput: act0, upperOutputs: h1,
+                                upperInputs: h0, runs: runs, runCount: 2, parameters: fusedFlat, gradients: buffers.floats(flatGradients),
+                                counters: fusedCounters)
+        try check("fused_w0", fusedW0, h0 * f0); try check("fused_w1", fusedW1, h1 * h0); try check("fused_flat", fusedFlat, 40, limit: 0)
+        try check("fused_db0", fdb0, h0)
+        XCTAssertNotEqual(Array(UnsafeBufferPointer(start: fusedW0, count: h0 * f0)), w0, "the first layer's weights moved")
+        XCTAssertNotEqual(Array(UnsafeBufferPointer(start: fusedW1, count: h1 * h0)), w1, "the next layer's weights moved")
+        let movedFlat = Array(UnsafeBufferPointer(start: fusedFlat, count: 40))
+        XCTAssertEqual((0..<40).filter { movedFlat[$0] != flat[$0] }, Array(3..<8) + Array(20..<27), "exactly the two runs moved")
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "fused_counters", in: directory), [2, 6, 0, 0],
+                       "the last block moved the step on and put the ticket back")
+        XCTAssertEqual(try KernelEmulator.read(Float.self, "fused_w0_diverged", in: directory), w0, "no update after a divergence")
+        XCTAssertEqual(try KernelEmulator.read(Float.self, "fused_w1_diverged", in: directory), w1)
+        XCTAssertEqual(try KernelEmulator.read(Float.self, "fused_flat_diverged", in: directory), flat)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "fused_counters_diverged", in: directory), [2, 6, 3, 0])
     }
 }

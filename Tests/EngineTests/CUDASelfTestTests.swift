@@ -250,7 +250,12 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
     /// where the general kernels' do, to rounding (their sums run in another
     /// order), and TN_CUDA_ROW_STEPS is 0 or 1 or a clear error.
     func testBatchOneStepsRunOnTheRowKernelsAndTrainAsTheGeneralKernelsDo() throws {
-        XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1), batchSize: 1), 7)
+        // Plain SGD folds into the row kernels (6 nodes); an optimizer with state keeps its own update kernel (7).
+        XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1), batchSize: 1), 6)
+        XCTAssertEqual(try CUDATrainer.graphNodesPerStep(model: .tutorialNetwork(), optimizer: .sgd(learningRate: 0.1, momentum: 0.9),
+                                                         batchSize: 1), 7)
+        XCTAssertEqual(CUDANetwork.rowUpdateRuns(of: try NetworkPlan(.tutorialNetwork())),
+                       [401_408, 1536, 665_088, 1536, 928_768, 1536, 930_304, 5130], "each hidden layer's bias, gain and shift; the last Linear")
         // Every launch of a row step may overlap the one before it (the six row kernels and the update); no general one does.
         let device = EmulatedDevice()
         let network = try CUDANetwork(context: device, plan: try NetworkPlan(.tutorialNetwork()), optimizer: .sgd(learningRate: 0.1),
@@ -262,7 +267,10 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertEqual(device.overlappingLaunches, 0)
         try network.setCounters(stepInEpoch: 0, completedSteps: 1)  // order[0] again
         try network.enqueueRowTrainingStep(data: data.address, labels: labels.address, order: order.address)
-        XCTAssertEqual(device.overlappingLaunches, 7)
+        XCTAssertEqual(device.overlappingLaunches, 6, "the six row kernels, plain SGD fused into them")
+        try network.setCounters(stepInEpoch: 0, completedSteps: 1)
+        try network.enqueueRowTrainingStep(data: data.address, labels: labels.address, order: order.address, fusedUpdate: false)
+        XCTAssertEqual(device.overlappingLaunches, 6 + 7, "and the update kernel")
         XCTAssertNotNil(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())))
         XCTAssertEqual(CUDANetwork.rowLayers(of: try NetworkPlan(.tutorialNetwork())), CUDANetwork.RowLayers(hidden: [0, 3, 6], output: 9))
         XCTAssertNil(CUDANetwork.rowLayers(of: try NetworkPlan(.perceptron(sizes: [24, 16, 10], relu: false))), "no ReLU after the LayerNorm")

@@ -285,7 +285,9 @@ public enum BackendSelfTest {
             }
             try network.uploadParameters(model.parameterSnapshot())
             try network.setCounters(stepInEpoch: 0, completedSteps: withDropout ? 5 : 0)
-            try network.enqueueRowTrainingStep(data: example.data.address, labels: example.labels.address, order: example.order.address)
+            // The update kernel after the backward pass (an update fused into it leaves no weight gradients to read).
+            try network.enqueueRowTrainingStep(data: example.data.address, labels: example.labels.address, order: example.order.address,
+                                               fusedUpdate: false)
             let logits = try network.downloadLogits(rows: 1), gradients = try network.downloadGradients()
             if withDropout {
                 let twin = TwinNetwork(plan: plan, parameters: model.parameterSnapshot())
@@ -303,25 +305,33 @@ public enum BackendSelfTest {
             }
         }
 
-        let optimizer = DeviceOptimizer.adam(learningRate: 1e-3, weightDecay: 1e-2)
+        // Ten steps: Adam's update kernel after the row kernels, and plain SGD
+        // fused into them (with a two-rate schedule, to check the step's rate).
         let (stepInputs, stepLabels) = randomBatch(rows: 10, features: 24, classes: 10, seed: seed &+ 12)
         let examples = try upload(stepInputs, stepLabels)
         let plan = try NetworkPlan(dropoutModel)
-        let twin = TwinNetwork(plan: plan, parameters: dropoutModel.parameterSnapshot())
-        let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer, batchCapacity: 1)
-        try network.uploadParameters(dropoutModel.parameterSnapshot())
-        try network.setCounters(stepInEpoch: 0, completedSteps: 0)
-        for step in 0..<10 {
-            _ = twin.forward(Array(stepInputs[(24 * step)..<(24 * step + 24)]), rows: 1, mode: .training)
-            twin.backward(labels: [stepLabels[step]])
-            twin.step(optimizer)
-            try network.enqueueRowTrainingStep(data: examples.data.address, labels: examples.labels.address, order: examples.order.address)
+        for optimizer in [DeviceOptimizer.adam(learningRate: 1e-3, weightDecay: 1e-2), .sgd(learningRate: 0.05)] {
+            let twin = TwinNetwork(plan: plan, parameters: dropoutModel.parameterSnapshot())
+            let rates = [0.05, 0.02]
+            let network = try CUDANetwork(context: context, plan: plan, optimizer: optimizer, batchCapacity: 1, rateCount: 2)
+            try network.uploadLearningRates(optimizer.kernelName == "sgd_update" ? rates : [1e-3, 1e-3])
+            try network.uploadParameters(dropoutModel.parameterSnapshot())
+            try network.setCounters(stepInEpoch: 0, completedSteps: 0)
+            let fused = network.fusesRowUpdate
+            for step in 0..<10 {
+                _ = twin.forward(Array(stepInputs[(24 * step)..<(24 * step + 24)]), rows: 1, mode: .training)
+                twin.backward(labels: [stepLabels[step]])
+                twin.step(optimizer, learningRate: optimizer.kernelName == "sgd_update" ? rates[min(step, 1)] : nil)
+                try network.enqueueRowTrainingStep(data: examples.data.address, labels: examples.labels.address,
+                                                   order: examples.order.address)
+            }
+            let how = fused ? "fused into the row kernels" : "after the row kernels"
+            checks.append(SelfTestCheck(name: "GPU row kernels: 10 steps of \(optimizer.name) (\(how)) with dropout vs twin, batch 1",
+                                        error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: 1e-4))
+            let counters = try network.readCounters()
+            checks.append(SelfTestCheck(name: "GPU row kernels: step counters after 10 steps of \(optimizer.name): \(counters)",
+                                        error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
         }
-        checks.append(SelfTestCheck(name: "GPU row kernels: 10 steps of \(optimizer.name) with dropout vs twin, batch 1",
-                                    error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: 1e-4))
-        let counters = try network.readCounters()
-        checks.append(SelfTestCheck(name: "GPU row kernels: step counters after 10 steps: \(counters)",
-                                    error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
         return checks
     }
 

@@ -39,6 +39,13 @@ final class CUDANetwork {
     private let clipPartials: DeviceBuffer  // Double × KernelSource.clippingBlocks
     /// layer_norm_backward's per-block sums: Float × [blocks][3][widest features].
     private let layerNormPartials: DeviceBuffer
+    /// The (offset, count) runs of parameters that the last row kernel's last
+    /// block updates when plain SGD is fused into a row step (the small
+    /// parameters and the last Linear); nil for a plan the row kernels do not take.
+    private let rowUpdateRuns: DeviceBuffer?
+    private let rowUpdateRunCount: Int
+    /// TN_CUDA_FUSED_UPDATE (see `fusedUpdateSetting(environment:)`), read once.
+    private let fusedUpdateAllowed: Bool
     /// Rows per block of layer_norm_backward (see `layerNormRows(environment:)`).
     let layerNormRowsPerBlock: Int
     /// How many learning rates the scalars hold: 1 (a constant rate) or one per step of an epoch.
@@ -89,6 +96,7 @@ final class CUDANetwork {
          requestedBatchSize: Int? = nil, layerNormRowsPerBlock: Int? = nil) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
         let layerNormRows = try layerNormRowsPerBlock ?? Self.layerNormRows(environment: ProcessInfo.processInfo.environment)
+        fusedUpdateAllowed = try Self.fusedUpdateSetting(environment: ProcessInfo.processInfo.environment)
         precondition((1...KernelSource.layerNormMaxRowsPerBlock).contains(layerNormRows),
                      "CUDANetwork: layer_norm_backward takes 1 to \(KernelSource.layerNormMaxRowsPerBlock) rows per block, not \(layerNormRows)")
         self.layerNormRowsPerBlock = layerNormRows
@@ -138,6 +146,9 @@ final class CUDANetwork {
             let layerNormBlocks = (batchCapacity + layerNormRows - 1) / layerNormRows
             layerNormPartials = try context.allocate(bytes: 4 * 3 * plan.widestFeatures * max(layerNormBlocks, 1))
             normLog = normLogCapacity > 0 ? try context.allocate(bytes: 8 * normLogCapacity) : nil
+            let runs = Self.rowUpdateRuns(of: plan)
+            rowUpdateRunCount = runs.count / 2
+            rowUpdateRuns = runs.isEmpty ? nil : try context.allocate(bytes: 4 * runs.count)
             lossLog = lossLogCapacity > 0 ? try context.allocate(bytes: 8 * lossLogCapacity) : nil
         } catch let error as CUDAError where error.code == CUDAConstant.outOfMemory {
             throw outOfMemory()
@@ -158,6 +169,21 @@ final class CUDANetwork {
         // would otherwise index the logits with garbage labels.
         try context.zero(activations[0].address, bytes: activations[0].bytes)
         try context.zero(labels.address, bytes: labels.bytes)
+        if let rowUpdateRuns { try context.upload(Self.rowUpdateRuns(of: plan), to: rowUpdateRuns.address) }
+    }
+
+    /// TN_CUDA_FUSED_UPDATE: unset or 1, a batch-1 row step with plain SGD
+    /// folds the update into its backward kernels; 0, the update kernel runs
+    /// after them (to time both).
+    static func fusedUpdateSetting(environment: [String: String]) throws -> Bool {
+        guard let text = environment["TN_CUDA_FUSED_UPDATE"] else { return true }
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "1": return true
+        case "0": return false
+        default:
+            throw SettingError(name: "TN_CUDA_FUSED_UPDATE", value: text,
+                               problem: "must be 1 (plain SGD's update runs inside the batch-1 backward kernels, the default) or 0 (in its own kernel)")
+        }
     }
 
     /// Rows per block of layer_norm_backward: 32 (measured on an H200: 9.2×
@@ -437,6 +463,35 @@ final class CUDANetwork {
     /// This network's plan as the row kernels take it, or nil.
     var rowLayers: RowLayers? { Self.rowLayers(of: plan) }
 
+    /// The parameter runs a fused row step's last block updates, as (offset,
+    /// count) pairs: each hidden layer's Linear bias, LayerNorm gain and shift
+    /// (contiguous), and the last Linear's weights and bias. Empty for a plan
+    /// the row kernels do not take.
+    static func rowUpdateRuns(of plan: NetworkPlan) -> [Int32] {
+        guard let layers = rowLayers(of: plan) else { return [] }
+        var runs: [Int32] = []
+        for k in layers.hidden {
+            guard case let .linear(inputs, outputs, weight) = plan.operations[k] else { continue }
+            runs += [Int32(weight + outputs * inputs), Int32(3 * outputs)]
+        }
+        if case let .linear(inputs, outputs, weight) = plan.operations[layers.output] {
+            runs += [Int32(weight), Int32(outputs * inputs + outputs)]
+        }
+        return runs
+    }
+
+    /// Whether a row step folds the update into its backward kernels
+    /// (row_fused_sgd): plain SGD (no momentum or weight decay), no clipping
+    /// or recorded gradient norms, at least two hidden layers (so that every
+    /// weight is updated in a kernel after the loss's), and
+    /// TN_CUDA_FUSED_UPDATE not 0. The gradients buffer then holds the small
+    /// parameters' and the last Linear's gradients only.
+    var fusesRowUpdate: Bool {
+        guard fusedUpdateAllowed, case let .sgd(_, momentum, _, weightDecay, _) = optimizer, momentum == 0, weightDecay == 0,
+              clipNorm == nil, normLog == nil, let layers = rowLayers, layers.hidden.count >= 2 else { return false }
+        return true
+    }
+
     /// The hidden layer whose Linear is at `k`: its Linear, LayerNorm and ReLU-dropout.
     private func hiddenLayer(_ k: Int) -> (inputs: Int, outputs: Int, weight: Int, gain: Int, epsilon: Float,
                                            probability: Float, dropout: DropoutStream) {
@@ -464,13 +519,13 @@ final class CUDANetwork {
 
     /// row_backward's arguments for the hidden layer whose Linear is at `k`,
     /// after its dh: the gradient at its input goes to `inputGradient` (0 for the first layer).
-    private func rowBackwardArguments(_ k: Int, inputGradient: CUdeviceptr) -> [KernelArgument] {
+    private func rowBackwardArguments(_ k: Int, inputGradient: CUdeviceptr, weightGradient: Bool) -> [KernelArgument] {
         let layer = hiddenLayer(k)
         return [
             .pointer(gradients.offset(floats: layer.gain)), .pointer(gradients.offset(floats: layer.gain + layer.outputs)),
             .pointer(gradients.offset(floats: layer.weight + layer.outputs * layer.inputs)),
             .pointer(parameters.offset(floats: layer.weight)), .pointer(activations[k].address), .int(Int32(layer.inputs)),
-            .pointer(gradients.offset(floats: layer.weight)), .pointer(inputGradient),
+            .pointer(weightGradient ? gradients.offset(floats: layer.weight) : 0), .pointer(inputGradient),
         ]
     }
 
@@ -480,8 +535,13 @@ final class CUDANetwork {
     /// enqueueTrainingStep. Every launch may overlap the one before it
     /// (KernelDevice.launch): each waits for its predecessor's results, and
     /// lets the next one start at once. The plan must have rowLayers.
-    func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr) throws {
+    /// Where fusesRowUpdate holds (unless `fusedUpdate` is false), plain
+    /// SGD's update runs inside the backward kernels and no update kernel
+    /// follows: 2n launches in all.
+    func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr,
+                                fusedUpdate: Bool? = nil) throws {
         guard let layers = rowLayers else { preconditionFailure("CUDANetwork: the row kernels do not take this plan") }
+        let fused = (fusedUpdate ?? true) && fusesRowUpdate
         let warpsPerBlock = KernelSource.blockSize / 32
         let multiprocessors = max(1, context.device.multiprocessors)
         // Forward: a warp per output, so no more blocks than outputs need; the
@@ -512,17 +572,35 @@ final class CUDANetwork {
             .pointer(gradients.offset(floats: lastWeight + classes * lastInputs)), .pointer(labels.address),
             .pointer(accumulators.address), .pointer(counters.address), .double(divergenceLimit ?? .infinity),
             .pointer(lossLog?.address ?? 0), .int(Int32(lossLogCapacity)),
-        ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0))
+        ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0, weightGradient: !fused))
         for j in stride(from: hidden.count - 2, through: 0, by: -1) {
             let k = hidden[j], layer = hiddenLayer(k)
             try context.launch("row_hidden_backward", blocks: multiprocessors, overlapping: true, [
                 .pointer(gradient), .pointer(activations[k + 2].address), .pointer(statistics[k + 1]!.address),
                 .pointer(activations[k + 3].address), .float(1 / (1 - layer.probability)),
                 .pointer(parameters.offset(floats: layer.gain)), .int(Int32(layer.outputs)),
-            ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0))
+            ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0, weightGradient: !fused) + fusedArguments(j))
             swap(&gradient, &spare)
         }
-        try enqueueOptimizerStep(overlapping: true)
+        if !fused { try enqueueOptimizerStep(overlapping: true) }
+
+        /// row_fused_sgd's arguments for hidden layer j's kernel: the Linear of
+        /// layer j + 1, the first layer's own weights, and the runs for the last kernel.
+        func fusedArguments(_ j: Int) -> [KernelArgument] {
+            guard fused else {
+                return [.pointer(0), .int(0), .pointer(counters.address), .pointer(0), .pointer(0), .int(0), .pointer(0),
+                        .pointer(0), .int(0), .pointer(0), .pointer(0)]
+            }
+            let upper = hiddenLayer(hidden[j + 1]), own = hiddenLayer(hidden[j])
+            return [
+                .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
+                .pointer(parameters.offset(floats: upper.weight)),
+                .pointer(gradients.offset(floats: upper.weight + upper.outputs * upper.inputs)), .int(Int32(upper.outputs)),
+                .pointer(j == 0 ? parameters.offset(floats: own.weight) : 0),
+                .pointer(j == 0 ? rowUpdateRuns!.address : 0), .int(Int32(j == 0 ? rowUpdateRunCount : 0)),
+                .pointer(parameters.address), .pointer(gradients.address),
+            ]
+        }
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

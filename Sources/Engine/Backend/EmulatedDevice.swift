@@ -161,14 +161,30 @@ final class EmulatedDevice: KernelDevice {
                                 epsilon: float(a[5]), probability: float(a[6]), dropout: stream, xb: floats(a[10]),
                                 statistics: floats(a[11]), activated: floats(a[12]), output: output, gainGradient: floats(a[25]),
                                 shiftGradient: floats(a[26]), biasGradient: floats(a[27]), weight: floats(a[28]), input: floats(a[29]),
-                                inputs: int(a[30]), weightGradient: floats(a[31]), inputGradient: optionalFloats(a[32]))
+                                inputs: int(a[30]), weightGradient: optionalFloats(a[31]), inputGradient: optionalFloats(a[32]))
         case "row_hidden_backward":
             let statistics = floats(a[2])
+            // Fused plain SGD when the step scalars are given: the step's rate, none after a divergence.
+            let scalars = UnsafeMutablePointer<Double>(bitPattern: UInt(address(a[15])))
+            let counters = uints(a[17])
+            var rate: Float = 0
+            var update = false
+            if let scalars, counters[KernelSource.Counter.firstDivergedStep] == 0 {
+                let last = UInt32(int(a[16]) - 1), inEpoch = counters[KernelSource.Counter.stepInEpoch]
+                rate = Float(scalars[KernelSource.Scalar.learningRates + Int(min(inEpoch, last))])
+                update = true
+            }
             KernelTwins.rowBackward(dh: floats(a[0]), xb: floats(a[1]), activated: floats(a[3]), mean: statistics[0],
                                     inverseDeviation: statistics[1], scale: float(a[4]), gain: floats(a[5]), features: int(a[6]),
                                     gainGradient: floats(a[7]), shiftGradient: floats(a[8]), biasGradient: floats(a[9]),
-                                    weight: floats(a[10]), v: floats(a[11]), inputs: int(a[12]), weightGradient: floats(a[13]),
-                                    inputGradient: optionalFloats(a[14]))
+                                    weight: floats(a[10]), v: floats(a[11]), inputs: int(a[12]), weightGradient: optionalFloats(a[13]),
+                                    inputGradient: optionalFloats(a[14]), updatedWeight: update ? optionalFloats(a[21]) : nil, rate: rate)
+            if scalars != nil {
+                KernelTwins.rowFusedSGD(update: update, rate: rate, upperWeight: optionalFloats(a[18]), upperDx: floats(a[19]),
+                                        upperInput: floats(a[3]), upperOutputs: int(a[20]), upperInputs: int(a[6]),
+                                        runs: UnsafePointer(UnsafeMutablePointer<Int32>(bitPattern: UInt(address(a[22])))),
+                                        runCount: int(a[23]), parameters: floats(a[24]), gradients: floats(a[25]), counters: counters)
+            }
         case "evaluate_rows":
             try checkLabels(ints(a[1]), rows: int(a[2]), classes: int(a[3]), kernel: name)
             let result = KernelTwins.evaluateRows(logits: floats(a[0]), labels: ints(a[1]), rows: int(a[2]), classes: int(a[3]))

@@ -36,7 +36,8 @@ extension KernelTwins {
                             features n: Int, gainGradient: UnsafeMutablePointer<Float>,
                             shiftGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
                             weight: UnsafePointer<Float>, v: UnsafePointer<Float>, inputs: Int,
-                            weightGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?) {
+                            weightGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?,
+                            updatedWeight: UnsafeMutablePointer<Float>? = nil, rate: Float = 0) {
         let normalized = (0..<n).map { (xb[$0] - mean) * inverseDeviation }
         let upstream = (0..<n).map { activated[$0] != 0 ? dh[$0] * scale : 0 }
         let sumsG = stridedPartials(count: n) { upstream[$0] * gain[$0] }
@@ -50,7 +51,13 @@ extension KernelTwins {
             shiftGradient[i] = upstream[i]
             biasGradient[i] = dx[i]
         }
-        for o in 0..<n { for i in 0..<inputs { weightGradient[o * inputs + i] = dx[o] * v[i] } }
+        if let weightGradient {
+            for o in 0..<n { for i in 0..<inputs { weightGradient[o * inputs + i] = dx[o] * v[i] } }
+        } else if let updatedWeight {
+            for o in 0..<n {
+                for i in 0..<inputs { updatedWeight[o * inputs + i] = updatedWeight[o * inputs + i] - rate * (dx[o] * v[i]) }
+            }
+        }
         guard let inputGradient else { return }
         let lanes = blockSize / 4, lanesPerWarp = 8
         for c in 0..<inputs {
@@ -100,6 +107,32 @@ extension KernelTwins {
         rowProduct(weight: weight, v: activated, inputs: features, outputs: outputs, bias: nil, y: y)
     }
 
+    /// The fused plain SGD of row_hidden_backward (row_fused_sgd), after its
+    /// row_backward: the Linear above updated from upperDx ⊗ upperInput;
+    /// with `runs`, the runs of `parameters` from `gradients` and the step
+    /// counters moved on. `update` false (a diverged step) updates nothing.
+    static func rowFusedSGD(update: Bool, rate: Float, upperWeight: UnsafeMutablePointer<Float>?, upperDx: UnsafePointer<Float>,
+                            upperInput: UnsafePointer<Float>, upperOutputs: Int, upperInputs: Int,
+                            runs: UnsafePointer<Int32>?, runCount: Int, parameters: UnsafeMutablePointer<Float>,
+                            gradients: UnsafePointer<Float>, counters: UnsafeMutablePointer<UInt32>) {
+        if update, let upperWeight {
+            for o in 0..<upperOutputs {
+                for i in 0..<upperInputs {
+                    upperWeight[o * upperInputs + i] = upperWeight[o * upperInputs + i] - rate * (upperDx[o] * upperInput[i])
+                }
+            }
+        }
+        guard let runs else { return }
+        if update {
+            for r in 0..<runCount {
+                let offset = Int(runs[2 * r]), count = Int(runs[2 * r + 1])
+                for i in offset..<(offset + count) { parameters[i] = parameters[i] - rate * gradients[i] }
+            }
+        }
+        counters[KernelSource.Counter.stepInEpoch] += 1
+        counters[KernelSource.Counter.completedSteps] += 1
+    }
+
     /// The pointers of row_head's output layer and loss.
     struct RowHeadOutput {
         var weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, classes: Int, logits: UnsafeMutablePointer<Float>
@@ -118,7 +151,7 @@ extension KernelTwins {
                         activated: UnsafeMutablePointer<Float>, output: RowHeadOutput,
                         gainGradient: UnsafeMutablePointer<Float>, shiftGradient: UnsafeMutablePointer<Float>,
                         biasGradient: UnsafeMutablePointer<Float>, weight: UnsafePointer<Float>, input: UnsafePointer<Float>,
-                        inputs: Int, weightGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?) {
+                        inputs: Int, weightGradient: UnsafeMutablePointer<Float>?, inputGradient: UnsafeMutablePointer<Float>?) {
         let classes = output.classes
         rowNormalize(z: z, bias: bias, gain: gain, shift: shift, features: n, epsilon: epsilon, probability: probability,
                      dropout: dropout, step: output.counters[KernelSource.Counter.completedSteps], xb: xb,

@@ -72,9 +72,9 @@ enum KernelSource {
     /// Every kernel of the module: the ones whose signatures the source declares.
     static var kernelNames: [String] { KernelSignatures.all.keys.sorted() }
 
-    /// Everything NVRTC compiles: the network's kernels, the batch-1 row
-    /// kernels (RowKernels.swift), then the optimizers'.
-    static let source = networkKernels + rowKernels + optimizerKernels
+    /// Everything NVRTC compiles: the network's kernels, the optimizers',
+    /// then the batch-1 row kernels (RowKernels.swift), which fuse SGD.
+    static let source = networkKernels + optimizerKernels + rowKernels
 
     static let networkKernels = #"""
 // Teaching Networks: CUDA kernels (compiled by NVRTC; no headers needed).

@@ -167,7 +167,7 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
                                              float* gainGradient, float* shiftGradient, float* biasGradient,
                                              const float* weight, const float* v, int inputs, float* weightGradient,
                                              float* inputGradient, float* dx, float* scratch, float* partials,
-                                             float (&columns)[ROW_COLUMN_LOADS]) {
+                                             float (&columns)[ROW_COLUMN_LOADS], float* updatedWeight, float rate) {
     const bool writer = blockIdx.x == 0;
     float sumG = 0.0f, sumGX = 0.0f;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
@@ -191,11 +191,20 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
         }
     }
     __syncthreads();
-    for (int o = blockIdx.x; o < features; o += gridDim.x) {
-        const float d = dx[o];
-        float* row = weightGradient + (long long)o * inputs;
-        for (int i = threadIdx.x; i < inputs; i += blockDim.x) row[i] = d * v[i];
-    }
+    // The weight gradient, written to weightGradient; or, with updatedWeight
+    // (plain SGD fused into the step, for a first layer, whose weights no
+    // block reads here), the weights updated at once as sgd_update would;
+    // or neither (fused: the next kernel updates them, see row_fused_sgd).
+    if (weightGradient || updatedWeight)
+        for (int o = blockIdx.x; o < features; o += gridDim.x) {
+            const float d = dx[o];
+            const long long row = (long long)o * inputs;
+            if (weightGradient)
+                for (int i = threadIdx.x; i < inputs; i += blockDim.x) weightGradient[row + i] = d * v[i];
+            else
+                for (int i = threadIdx.x; i < inputs; i += blockDim.x)
+                    updatedWeight[row + i] = updatedWeight[row + i] - rate * (d * v[i]);
+        }
     if (!inputGradient) return;
     const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
@@ -337,7 +346,42 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
     }
     __syncthreads();
     row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
-                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns);
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns,
+                 nullptr, 0.0f);
+}
+
+// Plain SGD fused into the backward kernels (CUDANetwork.fusesRowUpdate: no
+// momentum, weight decay or clipping), θ ← θ − η·g as sgd_update computes it,
+// done where the gradient is at hand and no block of the kernel reads θ: the
+// first layer's weights in its own kernel (row_backward), and the weights of
+// the Linear above this kernel's layer (`upperWeight`, which the kernel
+// before read), whose gradient is upperDx[o]·upperInput[i], row by row over
+// the grid. The last kernel's last block then updates the `runs` (offset,
+// count pairs) of `parameters` from `gradients`, the small parameters that
+// every block of the kernels before read and the last Linear, and moves the
+// step counters on. After a diverged step nothing is updated, as in
+// sgd_update.
+__device__ void row_fused_sgd(bool update, float rate, float* upperWeight, const float* upperDx,
+                              const float* upperInput, int upperOutputs, int upperInputs, const int* runs,
+                              int runCount, float* parameters, const float* gradients, u32* counters) {
+    if (update && upperWeight)
+        for (int o = blockIdx.x; o < upperOutputs; o += gridDim.x) {
+            const float d = upperDx[o];
+            float* row = upperWeight + (long long)o * upperInputs;
+            for (int i = threadIdx.x; i < upperInputs; i += blockDim.x) row[i] = row[i] - rate * (d * upperInput[i]);
+        }
+    if (!runs || !last_block_to_finish(counters)) return;
+    if (update)
+        for (int r = 0; r < runCount; ++r) {
+            const int offset = runs[2 * r], count = runs[2 * r + 1];
+            for (int i = threadIdx.x; i < count; i += blockDim.x)
+                parameters[offset + i] = parameters[offset + i] - rate * __ldcg(gradients + offset + i);
+        }
+    __syncthreads();  // every thread has read the step in epoch (the rate) before it moves on
+    if (threadIdx.x == 0) {
+        counters[COUNTER_STEP_IN_EPOCH] += 1;
+        counters[COUNTER_COMPLETED_STEPS] += 1;
+    }
 }
 
 // A hidden layer's backward from dh, its ReLU-dropout output's gradient
@@ -347,14 +391,25 @@ extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb,
                                                const float* activated, float scale, const float* gain, int features,
                                                float* gainGradient, float* shiftGradient, float* biasGradient,
                                                const float* weight, const float* input, int inputs,
-                                               float* weightGradient, float* inputGradient) {
+                                               float* weightGradient, float* inputGradient, const double* scalars,
+                                               int rateCount, u32* counters, float* upperWeight, const float* upperDx,
+                                               int upperOutputs, float* firstWeight, const int* runs, int runCount,
+                                               float* parameters, const float* gradients) {
     __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     float columns[ROW_COLUMN_LOADS];
     if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
     wait_for_previous_kernel();
     let_next_kernel_start();
+    // Fused plain SGD (`scalars` given): the step's rate, or no update after a divergence.
+    StepSetting setting;
+    const bool update = scalars && step_setting(scalars, rateCount, counters, &setting);
+    const float rate = update ? (float)setting.rate : 0.0f;
     row_backward(dh, xb, activated, statistics[0], statistics[1], scale, gain, features, gainGradient, shiftGradient,
-                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns);
+                 biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns,
+                 update ? firstWeight : nullptr, rate);
+    if (scalars)
+        row_fused_sgd(update, rate, upperWeight, upperDx, activated, upperOutputs, features, runs, runCount, parameters,
+                      gradients, counters);
 }
 """#
 }
