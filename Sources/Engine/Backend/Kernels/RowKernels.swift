@@ -165,9 +165,10 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
 __device__ __forceinline__ void row_backward(const float* dh, const float* xb, const float* activated, float mean,
                                              float inverseDeviation, float scale, const float* gain, int features,
                                              float* gainGradient, float* shiftGradient, float* biasGradient,
-                                             const float* weight, const float* v, int inputs, float* weightGradient,
-                                             float* inputGradient, float* dx, float* scratch, float* partials,
-                                             float (&columns)[ROW_COLUMN_LOADS], float* updatedWeight, float rate) {
+                                             const float* weight, const float* __restrict__ v, int inputs,
+                                             float* __restrict__ weightGradient, float* inputGradient, float* dx,
+                                             float* scratch, float* partials, float (&columns)[ROW_COLUMN_LOADS],
+                                             float* __restrict__ updatedWeight, float rate) {
     const bool writer = blockIdx.x == 0;
     float sumG = 0.0f, sumGX = 0.0f;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
@@ -356,27 +357,36 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
 // first layer's weights in its own kernel (row_backward), and the weights of
 // the Linear above this kernel's layer (`upperWeight`, which the kernel
 // before read), whose gradient is upperDx[o]·upperInput[i], row by row over
-// the grid. The last kernel's last block then updates the `runs` (offset,
-// count pairs) of `parameters` from `gradients`, the small parameters that
-// every block of the kernels before read and the last Linear, and moves the
-// step counters on. After a diverged step nothing is updated, as in
-// sgd_update.
-__device__ void row_fused_sgd(bool update, float rate, float* upperWeight, const float* upperDx,
-                              const float* upperInput, int upperOutputs, int upperInputs, const int* runs,
-                              int runCount, float* parameters, const float* gradients, u32* counters) {
+// the grid. The last kernel then updates the `runs` (offset, count pairs) of
+// `parameters` from `gradients`: the small parameters, which every block of
+// the kernels before read, and the last Linear. Its grid takes every run but
+// the first, whose gradients came from earlier kernels and which no block of
+// it reads; its last block takes the first, the first layer's bias, gain and
+// shift (their gradients are its block 0's, and every block reads the gain),
+// and moves the step counters on. After a diverged step nothing is updated,
+// as in sgd_update. (The pointers are __restrict__ so that each thread's
+// loads need not wait for its stores before them.)
+__device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upperWeight,
+                              const float* __restrict__ upperDx, const float* __restrict__ upperInput,
+                              int upperOutputs, int upperInputs, const int* runs, int runCount,
+                              float* __restrict__ parameters, const float* __restrict__ gradients, u32* counters) {
     if (update && upperWeight)
         for (int o = blockIdx.x; o < upperOutputs; o += gridDim.x) {
             const float d = upperDx[o];
             float* row = upperWeight + (long long)o * upperInputs;
             for (int i = threadIdx.x; i < upperInputs; i += blockDim.x) row[i] = row[i] - rate * (d * upperInput[i]);
         }
-    if (!runs || !last_block_to_finish(counters)) return;
+    if (!runs) return;
     if (update)
-        for (int r = 0; r < runCount; ++r) {
+        for (int r = 1; r < runCount; ++r) {
             const int offset = runs[2 * r], count = runs[2 * r + 1];
-            for (int i = threadIdx.x; i < count; i += blockDim.x)
-                parameters[offset + i] = parameters[offset + i] - rate * __ldcg(gradients + offset + i);
+            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x)
+                parameters[offset + i] = parameters[offset + i] - rate * gradients[offset + i];
         }
+    if (!last_block_to_finish(counters)) return;
+    if (update && runCount > 0)
+        for (int i = threadIdx.x; i < runs[1]; i += blockDim.x)
+            parameters[runs[0] + i] = parameters[runs[0] + i] - rate * __ldcg(gradients + runs[0] + i);
     __syncthreads();  // every thread has read the step in epoch (the rate) before it moves on
     if (threadIdx.x == 0) {
         counters[COUNTER_STEP_IN_EPOCH] += 1;
