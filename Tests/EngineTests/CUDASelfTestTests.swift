@@ -325,10 +325,14 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
     /// TN_CUDA_LAYER_NORM_ROWS picks the LayerNorm backward's rows per block
     /// (for timing variants on a GPU); the network trains alike with any.
     func testLayerNormRowsPerBlockComesFromTheEnvironmentAndChangesOnlyRounding() throws {
-        XCTAssertEqual(try CUDANetwork.layerNormRows(environment: [:]), 32)
-        XCTAssertEqual(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": "4"]), 4)
+        // By default from the batch: over 132 SMs, 8 rows at batch 32 and 512, 15 at 2,048, 32 at 10,000.
+        for (batch, rows) in [(1, 8), (32, 8), (512, 8), (2048, 15), (10_000, 32)] {
+            XCTAssertEqual(try CUDANetwork.layerNormRows(environment: [:], batchSize: batch, multiprocessors: 132), rows, "batch \(batch)")
+        }
+        XCTAssertEqual(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": "4"], batchSize: 10_000, multiprocessors: 132), 4)
         for bad in ["0", "33", "four", ""] {
-            XCTAssertThrowsError(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": bad])) { error in
+            XCTAssertThrowsError(try CUDANetwork.layerNormRows(environment: ["TN_CUDA_LAYER_NORM_ROWS": bad], batchSize: 1,
+                                                               multiprocessors: 1)) { error in
                 XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_LAYER_NORM_ROWS=\(bad): must be a whole number from 1 to 32"), "\(error)")
             }
         }

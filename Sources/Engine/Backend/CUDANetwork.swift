@@ -95,7 +95,9 @@ final class CUDANetwork {
          rateCount: Int = 1, normLogCapacity: Int = 0, lossLogCapacity: Int = 0, extraBytes: Int = 0,
          requestedBatchSize: Int? = nil, layerNormRowsPerBlock: Int? = nil) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
-        let layerNormRows = try layerNormRowsPerBlock ?? Self.layerNormRows(environment: ProcessInfo.processInfo.environment)
+        let layerNormRows = try layerNormRowsPerBlock
+            ?? Self.layerNormRows(environment: ProcessInfo.processInfo.environment, batchSize: requestedBatchSize ?? batchCapacity,
+                                  multiprocessors: context.device.multiprocessors)
         fusedUpdateAllowed = try Self.fusedUpdateSetting(environment: ProcessInfo.processInfo.environment)
         precondition((1...KernelSource.layerNormMaxRowsPerBlock).contains(layerNormRows),
                      "CUDANetwork: layer_norm_backward takes 1 to \(KernelSource.layerNormMaxRowsPerBlock) rows per block, not \(layerNormRows)")
@@ -186,17 +188,21 @@ final class CUDANetwork {
         }
     }
 
-    /// Rows per block of layer_norm_backward: 32 (measured on an H200: 9.2×
-    /// faster than one thread per feature at batch 10,000, but slower at
-    /// batch 32 and below; BENCHMARKS.md), or TN_CUDA_LAYER_NORM_ROWS (1 to
-    /// 32), so that one run on a GPU can time several (`scripts/gpu-check
-    /// variants`). Fewer rows per block means more blocks and partial sums.
-    static func layerNormRows(environment: [String: String]) throws -> Int {
-        guard let text = environment["TN_CUDA_LAYER_NORM_ROWS"] else { return KernelSource.layerNormMaxRowsPerBlock }
+    /// Rows per block of layer_norm_backward for a batch: the batch over the
+    /// multiprocessors, at least 8 and at most 32, so that a large batch fills
+    /// every SM and a small one is not left to one block; or
+    /// TN_CUDA_LAYER_NORM_ROWS (1 to 32), so that one run on a GPU can time
+    /// several (`scripts/gpu-check variants`). On an H100 (BENCHMARKS.md), 8
+    /// rows per block took a step 31% faster than 32 at batch 32 and 15% at
+    /// 512; 32 was the fastest at 10,000 (9% faster than 16).
+    static func layerNormRows(environment: [String: String], batchSize: Int, multiprocessors: Int) throws -> Int {
+        guard let text = environment["TN_CUDA_LAYER_NORM_ROWS"] else {
+            return min(KernelSource.layerNormMaxRowsPerBlock, max(8, batchSize / max(multiprocessors, 1)))
+        }
         guard let rows = Int(text.trimmingCharacters(in: .whitespaces)),
               (1...KernelSource.layerNormMaxRowsPerBlock).contains(rows) else {
             throw SettingError(name: "TN_CUDA_LAYER_NORM_ROWS", value: text,
-                               problem: "must be a whole number from 1 to \(KernelSource.layerNormMaxRowsPerBlock) (rows per block of the LayerNorm backward kernel); unset it for the default, \(KernelSource.layerNormMaxRowsPerBlock)")
+                               problem: "must be a whole number from 1 to \(KernelSource.layerNormMaxRowsPerBlock) (rows per block of the LayerNorm backward kernel); unset it for the default, chosen from the batch size")
         }
         return rows
     }

@@ -39,7 +39,12 @@
 //    reductions over the whole grid are done by its last block, elected by a
 //    ticket (atomicAdd after __threadfence, reads through L2 with __ldcg):
 //    20 nodes per tutorial-network step with the gather (27 before these,
-//    39 unfused).
+//    39 unfused);
+//  - the batch-1 row kernels (RowKernels.swift) on the kernel emulator over
+//    three blocks against their twins, plain SGD fused into them included
+//    (a schedule's second rate, a diverged step), and on the emulated device
+//    against the engine, the twin and the general kernels; the overlapping
+//    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out.
 //
 // Run on a GPU (the sixth session, 2026-11-26, a lent NVIDIA H200 with
 // driver 580 and CUDA 13.0; raw output in docs/gpu-runs/2026-11-26-h200-*/,
@@ -73,10 +78,21 @@
 //     do not yet. Nsight Compute found 90% of a batch-10,000 step in
 //     layer_norm_backward's column sums; spreading its rows over blocks made
 //     that step 9.2× faster (BENCHMARKS.md has the figures and what is next).
-//     Written after the last call and so not yet run on a GPU: its rows per
-//     block as a run-time setting (TN_CUDA_LAYER_NORM_ROWS, checked here on
-//     the kernel emulator at 8 rows per block and on the emulated network at
-//     1, 5 and 32), for `scripts/gpu-check variants` to time in one call.
+//
+// Run on a GPU in the seventh session (2026-11-26, a lent NVIDIA H100 for
+// three calls, then an H200 for the fourth; docs/gpu-runs/2026-11-26-h100-*/
+// and -h200-c/):
+//  - the self-test (now 63 checks, FP32 and TF32) and memcheck (0 errors)
+//    with the batch-1 row kernels, overlapping launches (griddepcontrol,
+//    cuLaunchKernelEx) and plain SGD fused into the row kernels;
+//  - LayerNorm backward rows per block at 32, 16, 8, 4, 2 and 1 (the
+//    run-time setting): the default now comes from the batch size, from
+//    those figures (BENCHMARKS.md); the new default itself was not rerun;
+//  - batch 1 through the row kernels: 35.9 µs a step on the H100 (with the
+//    update kernel after them; the final fused version ran on the H200 only)
+//    and 34.2 on the H200 (plain SGD fused in), against 80 and 76 through the
+//    general kernels; 100 epochs in 33.3 s and the seven-run sweep in 57.0 s
+//    on the H200.
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.

@@ -21,8 +21,7 @@ enum KernelSource {
     static let blockSize = 256
 
     /// The most rows a block of layer_norm_backward takes (LAYER_NORM_ROWS
-    /// in the source), and the number it takes unless told otherwise
-    /// (CUDANetwork's layerNormRowsPerBlock).
+    /// in the source); CUDANetwork.layerNormRows chooses how many from the batch.
     static let layerNormMaxRowsPerBlock = 32
 
     /// Indices into the device's UInt32 counter array.
