@@ -232,13 +232,7 @@ public enum BackendSelfTest {
             let clipping = clipNorm.map { ", clipped to norm \($0)" } ?? ""
             let source = tf32 ? " (on the GPU's TF32 gradients)" : ""
             // FP32's limit in both modes: with TF32 the twin starts each update from the same gradients.
-            checks.append(SelfTestCheck(name: "GPU 10 steps of \(optimizer.name)\(clipping) vs twin\(source)",
-                                        error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: 1e-4))
-            // Step in epoch and completed steps both 10, and every kernel's
-            // last-block ticket back at 0 (any other value is an error of 1).
-            let counters = try network.readCounters()
-            checks.append(SelfTestCheck(name: "GPU step counters after 10 steps of \(optimizer.name)\(clipping): \(counters)",
-                                        error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+            checks += try tenStepChecks(network, twin: twin, steps: "10 steps of \(optimizer.name)\(clipping)", against: "twin\(source)")
             if let clipNorm {
                 let norm = try network.readScalars()[KernelSource.Scalar.gradientNorm]
                 checks.append(SelfTestCheck(name: "GPU gradient norm before clipping vs twin\(source) (clipping active: \(norm > clipNorm))",
@@ -326,13 +320,22 @@ public enum BackendSelfTest {
                                                    order: examples.order.address)
             }
             let how = fused ? "fused into the row kernels" : "after the row kernels"
-            checks.append(SelfTestCheck(name: "GPU row kernels: 10 steps of \(optimizer.name) (\(how)) with dropout vs twin, batch 1",
-                                        error: relativeError(try network.downloadParameters(), twin.parameters), tolerance: 1e-4))
-            let counters = try network.readCounters()
-            checks.append(SelfTestCheck(name: "GPU row kernels: step counters after 10 steps of \(optimizer.name): \(counters)",
-                                        error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+            checks += try tenStepChecks(network, twin: twin, steps: "row kernels: 10 steps of \(optimizer.name) (\(how)) with dropout",
+                                        against: "twin, batch 1")
         }
         return checks
+    }
+
+    /// After ten steps: the parameters against the twin's (FP32's limit), and
+    /// the step in epoch and completed steps both 10 with every kernel's
+    /// last-block ticket back at 0 (any other counters are an error of 1).
+    static func tenStepChecks(_ network: CUDANetwork, twin: TwinNetwork, steps: String, against: String) throws -> [SelfTestCheck] {
+        let counters = try network.readCounters()
+        return [
+            SelfTestCheck(name: "GPU \(steps) vs \(against)", error: relativeError(try network.downloadParameters(), twin.parameters),
+                          tolerance: 1e-4),
+            SelfTestCheck(name: "GPU step counters after \(steps): \(counters)", error: counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0),
+        ]
     }
 
     /// The CUDA trainer (gather on the device, CUDA graphs of 1 and 8 steps, a

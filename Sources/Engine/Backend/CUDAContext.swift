@@ -166,14 +166,8 @@ final class CUDAContext: KernelDevice {
     /// TN_CUDA_OVERLAP: unset or 1, launches that may overlap the kernel
     /// before them do where the GPU can; 0, none does (to time both).
     static func overlapSetting(environment: [String: String]) throws -> Bool {
-        guard let text = environment["TN_CUDA_OVERLAP"] else { return true }
-        switch text.trimmingCharacters(in: .whitespaces) {
-        case "1": return true
-        case "0": return false
-        default:
-            throw SettingError(name: "TN_CUDA_OVERLAP", value: text,
-                               problem: "must be 1 (a kernel may start while the one before it ends, the default) or 0 (each waits)")
-        }
+        try SettingError.onOff("TN_CUDA_OVERLAP", environment: environment,
+                               on: "a kernel may start while the one before it ends", off: "each waits")
     }
 
     func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, overlapping: Bool,

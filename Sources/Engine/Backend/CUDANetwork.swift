@@ -178,14 +178,8 @@ final class CUDANetwork {
     /// folds the update into its backward kernels; 0, the update kernel runs
     /// after them (to time both).
     static func fusedUpdateSetting(environment: [String: String]) throws -> Bool {
-        guard let text = environment["TN_CUDA_FUSED_UPDATE"] else { return true }
-        switch text.trimmingCharacters(in: .whitespaces) {
-        case "1": return true
-        case "0": return false
-        default:
-            throw SettingError(name: "TN_CUDA_FUSED_UPDATE", value: text,
-                               problem: "must be 1 (plain SGD's update runs inside the batch-1 backward kernels, the default) or 0 (in its own kernel)")
-        }
+        try SettingError.onOff("TN_CUDA_FUSED_UPDATE", environment: environment,
+                               on: "plain SGD's update runs inside the batch-1 backward kernels", off: "in its own kernel")
     }
 
     /// Rows per block of layer_norm_backward for a batch: the batch over the
@@ -210,14 +204,8 @@ final class CUDANetwork {
     /// Whether the row kernels take batch-1 training steps (TN_CUDA_ROW_STEPS:
     /// unset or 1, yes; 0, no, so that one run on a GPU can time both).
     static func rowStepsEnabled(environment: [String: String]) throws -> Bool {
-        guard let text = environment["TN_CUDA_ROW_STEPS"] else { return true }
-        switch text.trimmingCharacters(in: .whitespaces) {
-        case "1": return true
-        case "0": return false
-        default:
-            throw SettingError(name: "TN_CUDA_ROW_STEPS", value: text,
-                               problem: "must be 1 (batch-1 steps use the row kernels, the default) or 0 (they use the general kernels and cuBLAS)")
-        }
+        try SettingError.onOff("TN_CUDA_ROW_STEPS", environment: environment,
+                               on: "batch-1 steps use the row kernels", off: "they use the general kernels and cuBLAS")
     }
 
     /// The batch input buffer, [batchCapacity, inputFeatures].

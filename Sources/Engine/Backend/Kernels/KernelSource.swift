@@ -148,6 +148,23 @@ __device__ float block_sum(float value, float* scratch) {
     return warp_sum(total);
 }
 
+// A row's mean and 1/σ, by the whole block: the mean, then the mean squared
+// deviation from it (two passes, as the CPU layer does), strided over the
+// threads as the callers write the row, so each thread reads back only what
+// it wrote. Every thread returns the same two values.
+__device__ float2 row_mean_and_inverse_deviation(const float* x, int features, float epsilon, float* scratch) {
+    float sum = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += x[i];
+    const float mean = block_sum(sum, scratch) / (float)features;
+    float squares = 0.0f;
+    for (int i = threadIdx.x; i < features; i += blockDim.x) {
+        const float deviation = x[i] - mean;
+        squares += deviation * deviation;
+    }
+    const float variance = block_sum(squares, scratch) / (float)features;
+    return make_float2(mean, 1.0f / sqrtf(variance + epsilon));
+}
+
 // ---- The last block of a grid ----------------------------------------------------
 
 // Small batches are launch-bound, so a kernel whose blocks each do part of the
@@ -319,16 +336,8 @@ extern "C" __global__ void layer_norm_forward(float* x, const float* bias, const
     // Each thread reads back only the elements it wrote itself: no barrier needed.
     if (bias)
         for (int i = threadIdx.x; i < features; i += blockDim.x) input[i] = input[i] + bias[i];
-    float sum = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += input[i];
-    const float mean = block_sum(sum, scratch) / (float)features;
-    float squares = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float deviation = input[i] - mean;
-        squares += deviation * deviation;
-    }
-    const float variance = block_sum(squares, scratch) / (float)features;
-    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
+    const float2 moments = row_mean_and_inverse_deviation(input, features, epsilon, scratch);
+    const float mean = moments.x, inverseDeviation = moments.y;
     const float scale = 1.0f / (1.0f - probability);
     const u32 step = activated && probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {

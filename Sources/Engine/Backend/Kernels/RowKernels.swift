@@ -119,16 +119,8 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
     const bool writer = blockIdx.x == 0;
     // Each thread reads back only the elements it wrote itself: no barrier needed.
     for (int i = threadIdx.x; i < features; i += blockDim.x) xb[i] = z[i] + bias[i];
-    float sum = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) sum += xb[i];
-    const float mean = block_sum(sum, scratch) / (float)features;
-    float squares = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float deviation = xb[i] - mean;
-        squares += deviation * deviation;
-    }
-    const float variance = block_sum(squares, scratch) / (float)features;
-    const float inverseDeviation = 1.0f / sqrtf(variance + epsilon);
+    const float2 moments = row_mean_and_inverse_deviation(xb, features, epsilon, scratch);
+    const float mean = moments.x, inverseDeviation = moments.y;
     const float scale = 1.0f / (1.0f - probability);
     const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
