@@ -161,8 +161,6 @@ final class CUDAContext: KernelDevice {
 
     // MARK: Launches
 
-    /// Launches `name` on a 1-D grid. Configuration errors throw here; with
-    /// `synchronizeAfterLaunch`, faults inside the kernel do too.
     /// TN_CUDA_OVERLAP: unset or 1, launches that may overlap the kernel
     /// before them do where the GPU can; 0, none does (to time both).
     static func overlapSetting(environment: [String: String]) throws -> Bool {
@@ -170,6 +168,9 @@ final class CUDAContext: KernelDevice {
                                on: "a kernel may start while the one before it ends", off: "each waits")
     }
 
+    /// Launches `name` on a 1-D grid, overlapping the kernel before it when
+    /// asked and `overlapsLaunches`. Configuration errors throw here; with
+    /// `synchronizeAfterLaunch`, faults inside the kernel do too.
     func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, overlapping: Bool,
                 _ arguments: [KernelArgument]) throws {
         guard let function = functions[name] else {

@@ -558,6 +558,23 @@ final class CUDANetwork {
         guard case let .linear(lastInputs, classes, lastWeight) = plan.operations[layers.output] else {
             preconditionFailure("CUDANetwork: the row plan ends in a Linear")
         }
+        /// row_fused_sgd's arguments for hidden layer j's kernel: the Linear of
+        /// layer j + 1, the first layer's own weights, and the runs for the last kernel.
+        func fusedArguments(_ j: Int) -> [KernelArgument] {
+            guard fused else {
+                return [.pointer(0), .int(0), .pointer(counters.address), .pointer(0), .pointer(0), .int(0), .pointer(0),
+                        .pointer(0), .int(0), .pointer(0), .pointer(0)]
+            }
+            let upper = hiddenLayer(hidden[j + 1]), own = hiddenLayer(hidden[j])
+            return [
+                .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
+                .pointer(parameters.offset(floats: upper.weight)),
+                .pointer(gradients.offset(floats: upper.weight + upper.outputs * upper.inputs)), .int(Int32(upper.outputs)),
+                .pointer(j == 0 ? parameters.offset(floats: own.weight) : 0),
+                .pointer(j == 0 ? rowUpdateRuns!.address : 0), .int(Int32(j == 0 ? rowUpdateRunCount : 0)),
+                .pointer(parameters.address), .pointer(gradients.address),
+            ]
+        }
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
         let top = hidden[hidden.count - 1]
         try context.launch("row_head", blocks: multiprocessors, overlapping: true, rowNormalizeArguments(top) + [
@@ -577,24 +594,6 @@ final class CUDANetwork {
             swap(&gradient, &spare)
         }
         if !fused { try enqueueOptimizerStep(overlapping: true) }
-
-        /// row_fused_sgd's arguments for hidden layer j's kernel: the Linear of
-        /// layer j + 1, the first layer's own weights, and the runs for the last kernel.
-        func fusedArguments(_ j: Int) -> [KernelArgument] {
-            guard fused else {
-                return [.pointer(0), .int(0), .pointer(counters.address), .pointer(0), .pointer(0), .int(0), .pointer(0),
-                        .pointer(0), .int(0), .pointer(0), .pointer(0)]
-            }
-            let upper = hiddenLayer(hidden[j + 1]), own = hiddenLayer(hidden[j])
-            return [
-                .pointer(scalars.address), .int(Int32(rateCount)), .pointer(counters.address),
-                .pointer(parameters.offset(floats: upper.weight)),
-                .pointer(gradients.offset(floats: upper.weight + upper.outputs * upper.inputs)), .int(Int32(upper.outputs)),
-                .pointer(j == 0 ? parameters.offset(floats: own.weight) : 0),
-                .pointer(j == 0 ? rowUpdateRuns!.address : 0), .int(Int32(j == 0 ? rowUpdateRunCount : 0)),
-                .pointer(parameters.address), .pointer(gradients.address),
-            ]
-        }
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

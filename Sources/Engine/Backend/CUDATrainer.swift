@@ -4,9 +4,10 @@
 // the same TrainingResult.
 //
 // Small batches are launch-bound, so a whole step (gather, forward, loss,
-// backward, update: 20 nodes for the tutorial network, see CUDANetwork; 7 at
-// batch 1, where the row kernels take it) is captured once as a CUDA graph, and `stepsPerGraph` consecutive steps as a
-// second graph; an epoch is then a few graph launches.
+// backward, update: 20 nodes for the tutorial network, see CUDANetwork; at
+// batch 1 the row kernels take it in 6, or 7 for an optimizer other than
+// plain SGD) is captured once as a CUDA graph, and `stepsPerGraph`
+// consecutive steps as a second graph; an epoch is then a few graph launches.
 // The data sets live on the device; per epoch the host uploads the shuffled
 // order (4 bytes per example) and reads back the loss accumulators and
 // counters once. Every optimizer of the engine, learning-rate schedules (the
@@ -129,7 +130,7 @@ public final class CUDATrainer {
         try network.setCounters(stepInEpoch: 0, completedSteps: 0)
 
         // At batch 1, the row kernels (RowKernels.swift) take the step when
-        // they take the plan: 7 nodes instead of 20 for the tutorial network.
+        // they take the plan: 6 or 7 nodes instead of 20 for the tutorial network.
         let rowKernelsAllowed = try CUDANetwork.rowStepsEnabled(environment: ProcessInfo.processInfo.environment)
         let rowSteps = batchSize == 1 && network.rowLayers != nil && options.rowKernels && rowKernelsAllowed
         // One step, as a launch sequence: everything reads its batch index
@@ -254,10 +255,11 @@ extension CUDATrainer {
     /// the trainer's gather, then every kernel launch and matrix product of
     /// CUDANetwork.enqueueTrainingStep, counted by capturing the step on the
     /// CPU emulation of the device (the count is the same at every batch
-    /// size). Each node is a launch on the GPU, which is what bounds the time
-    /// of a small batch's step; `tn bench --backend cuda` reports time per node.
-    /// At batch 1, when the row kernels take the model (and TN_CUDA_ROW_STEPS
-    /// is not 0), their sequence instead, which includes the gather.
+    /// size above 1). Each node is a launch on the GPU, which is what bounds
+    /// the time of a small batch's step; `tn bench --backend cuda` reports
+    /// time per node. At batch 1, when the row kernels take the model (and
+    /// TN_CUDA_ROW_STEPS is not 0), their sequence instead, which includes
+    /// the gather.
     public static func graphNodesPerStep(model: Sequential, optimizer: DeviceOptimizer, batchSize: Int = 2) throws -> Int {
         let device = EmulatedDevice()
         let network = try CUDANetwork(context: device, plan: try NetworkPlan(model), optimizer: optimizer, batchCapacity: 1)

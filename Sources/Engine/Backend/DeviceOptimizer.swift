@@ -238,9 +238,7 @@ public enum DeviceOptimizer: Sendable, Equatable, CustomStringConvertible {
     func twinUpdate(parameters p: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                     state: UnsafeMutablePointer<Float>, count: Int, scalars: UnsafeMutablePointer<Double>,
                     rateCount: Int, counters: UnsafePointer<UInt32>) {
-        if counters[KernelSource.Counter.firstDivergedStep] != 0 { return }
-        let inEpoch = Int(counters[KernelSource.Counter.stepInEpoch])
-        let rate = scalars[KernelSource.Scalar.learningRates + min(inEpoch, rateCount - 1)]
+        guard let rate = KernelTwins.stepRate(scalars: scalars, rateCount: rateCount, counters: counters) else { return }
         let scale = Float(scalars[KernelSource.Scalar.gradientScale])
         let completed = counters[KernelSource.Counter.completedSteps]
         let t = Double(completed) + 1

@@ -167,13 +167,8 @@ final class EmulatedDevice: KernelDevice {
             // Fused plain SGD when the step scalars are given: the step's rate, none after a divergence.
             let scalars = UnsafeMutablePointer<Double>(bitPattern: UInt(address(a[15])))
             let counters = uints(a[17])
-            var rate: Float = 0
-            var update = false
-            if let scalars, counters[KernelSource.Counter.firstDivergedStep] == 0 {
-                let last = UInt32(int(a[16]) - 1), inEpoch = counters[KernelSource.Counter.stepInEpoch]
-                rate = Float(scalars[KernelSource.Scalar.learningRates + Int(min(inEpoch, last))])
-                update = true
-            }
+            let stepRate = scalars.flatMap { KernelTwins.stepRate(scalars: $0, rateCount: int(a[16]), counters: counters) }
+            let update = stepRate != nil, rate = Float(stepRate ?? 0)
             KernelTwins.rowBackward(dh: floats(a[0]), xb: floats(a[1]), activated: floats(a[3]), mean: statistics[0],
                                     inverseDeviation: statistics[1], scale: float(a[4]), gain: floats(a[5]), features: int(a[6]),
                                     gainGradient: floats(a[7]), shiftGradient: floats(a[8]), biasGradient: floats(a[9]),

@@ -4,6 +4,14 @@
 // blocks split between them do not depend on the grid, so neither do the twins.
 
 extension KernelTwins {
+    /// step_setting's learning rate: this step's, looked up by its index in
+    /// the epoch (the last entry for later steps); nil after a diverged step.
+    static func stepRate(scalars: UnsafePointer<Double>, rateCount: Int, counters: UnsafePointer<UInt32>) -> Double? {
+        if counters[KernelSource.Counter.firstDivergedStep] != 0 { return nil }
+        let inEpoch = Int(counters[KernelSource.Counter.stepInEpoch])
+        return scalars[KernelSource.Scalar.learningRates + min(inEpoch, rateCount - 1)]
+    }
+
     /// row_product: y[o] = Σ_i weight[o, i]·v[i] by one warp's lanes (+ bias[o]).
     static func rowProduct(weight: UnsafePointer<Float>, v: UnsafePointer<Float>, inputs: Int, outputs: Int,
                            bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) {

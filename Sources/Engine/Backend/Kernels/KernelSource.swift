@@ -456,6 +456,42 @@ extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, 
 
 // ---- Softmax cross-entropy, forward and backward fused -------------------------
 
+// One row by one warp, as SoftmaxCrossEntropy computes it: z's maximum,
+// exp(z − max) into g and their sum, then g = (softmax − onehot)·inverseBatch;
+// returns the row's loss, log Σ exp(z − max) − (z_label − max), to every lane.
+__device__ float warp_softmax_cross_entropy(const float* z, float* g, int classes, int label, float inverseBatch) {
+    const int lane = threadIdx.x & 31;
+    float maximum = NEGATIVE_INFINITY;
+    for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, z[c]);
+    maximum = warp_max(maximum);
+    float sum = 0.0f;
+    for (int c = lane; c < classes; c += 32) {
+        const float e = expf(z[c] - maximum);
+        g[c] = e;
+        sum += e;
+    }
+    sum = warp_sum(sum);
+    const float scale = inverseBatch / sum;
+    for (int c = lane; c < classes; c += 32) g[c] = g[c] * scale - (c == label ? inverseBatch : 0.0f);
+    return logf(sum) - (z[label] - maximum);
+}
+
+// A training step's loss, by one thread: the batch's total into the epoch's
+// accumulator; with `lossLog`, the mean kept at the step's index in the
+// epoch; a mean that is not finite or above `limit` recorded as the epoch's
+// first diverged step, if none is yet (the update kernels then leave the
+// parameters alone).
+__device__ void record_training_loss(double total, double mean, double* accumulators, u32* counters, double limit,
+                                     double* lossLog, int logCapacity) {
+    accumulators[ACCUMULATOR_TRAINING_LOSS] += total;
+    const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
+    if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = mean;
+    if ((!is_finite(mean) || mean > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
+        counters[COUNTER_FIRST_DIVERGED] = inEpoch + 1;
+        accumulators[ACCUMULATOR_DIVERGED_LOSS] = mean;
+    }
+}
+
 // One warp per row: with `bias` (the last Linear's, which its product left
 // out), z ← z + bias first, written back; then loss_r = log Σ exp(z − max) −
 // (z_label − max) and dz = (softmax − onehot) / rows, as SoftmaxCrossEntropy
@@ -480,20 +516,8 @@ extern "C" __global__ void softmax_cross_entropy(float* logits, const float* bia
             for (int c = lane; c < classes; c += 32) z[c] = z[c] + bias[c];
             __syncwarp();  // lane 0 reads z[label], which another lane may have written
         }
-        float maximum = NEGATIVE_INFINITY;
-        for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, z[c]);
-        maximum = warp_max(maximum);
-        float sum = 0.0f;
-        for (int c = lane; c < classes; c += 32) {
-            const float e = expf(z[c] - maximum);
-            g[c] = e;
-            sum += e;
-        }
-        sum = warp_sum(sum);
-        const int label = labels[row];
-        const float scale = inverseBatch / sum;
-        for (int c = lane; c < classes; c += 32) g[c] = g[c] * scale - (c == label ? inverseBatch : 0.0f);
-        if (lane == 0) rowLoss[row] = logf(sum) - (z[label] - maximum);
+        const float loss = warp_softmax_cross_entropy(z, g, classes, labels[row], inverseBatch);
+        if (lane == 0) rowLoss[row] = loss;
     }
     if (!last_block_to_finish(counters)) return;
     __shared__ double partial[256];
@@ -505,17 +529,8 @@ extern "C" __global__ void softmax_cross_entropy(float* logits, const float* bia
         if ((int)threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
         __syncthreads();
     }
-    if (threadIdx.x == 0) {
-        const double total = partial[0];
-        accumulators[ACCUMULATOR_TRAINING_LOSS] += total;
-        const double mean = total / rows;
-        const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
-        if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = mean;
-        if ((!is_finite(mean) || mean > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
-            counters[COUNTER_FIRST_DIVERGED] = inEpoch + 1;
-            accumulators[ACCUMULATOR_DIVERGED_LOSS] = mean;
-        }
-    }
+    if (threadIdx.x == 0)
+        record_training_loss(partial[0], partial[0] / rows, accumulators, counters, limit, lossLog, logCapacity);
     if (biasGradient) column_sums_of_grid(dLogits, biasGradient, rows, classes);
 }
 

@@ -299,29 +299,9 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
     }
     __syncthreads();
     if (warp == 0) {
-        float maximum = NEGATIVE_INFINITY;
-        for (int c = lane; c < classes; c += 32) maximum = fmaxf(maximum, zs[c]);
-        maximum = warp_max(maximum);
-        float sum = 0.0f;
-        for (int c = lane; c < classes; c += 32) {
-            const float e = expf(zs[c] - maximum);
-            dz[c] = e;
-            sum += e;
-        }
-        sum = warp_sum(sum);
-        const int target = label[0];
-        const float scale = 1.0f / sum;
-        for (int c = lane; c < classes; c += 32) dz[c] = dz[c] * scale - (c == target ? 1.0f : 0.0f);
-        if (blockIdx.x == 0 && lane == 0) {
-            const double loss = (double)(logf(sum) - (zs[target] - maximum));
-            accumulators[ACCUMULATOR_TRAINING_LOSS] += loss;
-            const u32 inEpoch = counters[COUNTER_STEP_IN_EPOCH];
-            if (lossLog && inEpoch < (u32)logCapacity) lossLog[inEpoch] = loss;
-            if ((!is_finite(loss) || loss > limit) && counters[COUNTER_FIRST_DIVERGED] == 0) {
-                counters[COUNTER_FIRST_DIVERGED] = inEpoch + 1;
-                accumulators[ACCUMULATOR_DIVERGED_LOSS] = loss;
-            }
-        }
+        const float loss = warp_softmax_cross_entropy(zs, dz, classes, label[0], 1.0f);
+        if (blockIdx.x == 0 && lane == 0)
+            record_training_loss(loss, loss, accumulators, counters, limit, lossLog, logCapacity);
     }
     __syncthreads();
     if (blockIdx.x == 0)
