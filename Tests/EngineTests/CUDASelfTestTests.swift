@@ -305,6 +305,26 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertNotEqual(rows.parameters, general.parameters, "two ways of summing")
         XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(rows.parameters, general.parameters), 1e-4)
         XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(rows.losses.map(Float.init), general.losses.map(Float.init)), 1e-4)
+
+        // One hidden layer (the head is the only backward kernel; the update
+        // stays in its own kernel) and three (two plain row_hidden_backward
+        // kernels), with plain SGD: the row kernels against the general ones.
+        for sizes in [[24, 16, 10], [24, 40, 32, 20, 10]] {
+            var parameters: [[Float]] = []
+            var updates: [Int] = []
+            for rowKernels in [true, false] {
+                let device = EmulatedDevice()
+                let model = Sequential.perceptron(sizes: sizes, dropout: [0.2], seed: 8)
+                try CUDATrainer(model: model, optimizer: .sgd(learningRate: 0.05),
+                                options: CUDATrainingOptions(stepsPerGraph: 8, rowKernels: rowKernels), device: device)
+                    .fit(train: train, test: test, configuration: configuration)
+                parameters.append(model.parameterSnapshot())
+                updates.append(device.launchesByKernel["sgd_update", default: 0])
+            }
+            XCTAssertNotEqual(parameters[0], parameters[1], "\(sizes): two ways of summing")
+            XCTAssertLessThanOrEqual(BackendSelfTest.relativeError(parameters[0], parameters[1]), 1e-4, "\(sizes)")
+            XCTAssertEqual(updates[0] > 0, sizes.count == 3, "\(sizes): the update kernel runs only where it cannot be fused")
+        }
     }
 
     /// A label outside the classes would make the loss kernel read past its
