@@ -84,7 +84,7 @@ typedef unsigned long long u64;
 #define COUNTER_COMPLETED_STEPS 1
 #define COUNTER_FIRST_DIVERGED 2
 #define COUNTER_TICKET 3
-#define LAYER_NORM_ROWS 32
+#define LAYER_NORM_ROWS \#(layerNormMaxRowsPerBlock)
 #define ACCUMULATOR_TRAINING_LOSS 0
 #define ACCUMULATOR_EVALUATION_LOSS 1
 #define ACCUMULATOR_EVALUATION_CORRECT 2
@@ -272,6 +272,19 @@ __device__ __forceinline__ float dropout_multiplier(uint4 bits, int lane, float 
     return uniform >= probability ? scale : 0.0f;
 }
 
+// ReLU, then inverted dropout, of element `element` of a step's activations
+// (layer_norm_forward and row_normalize): the mask as relu_dropout_forward
+// draws it, one Philox call per element (that kernel shares one between four).
+__device__ __forceinline__ float relu_dropout_element(float x, long long element, float probability, float scale,
+                                                      u32 seedLow, u32 seedHigh, u32 stream, u32 step) {
+    float value = x > 0.0f ? x : 0.0f;
+    if (probability > 0.0f) {
+        const uint4 bits = philox4x32_10(make_uint4((u32)(element >> 2), 0u, stream, step), make_uint2(seedLow, seedHigh));
+        value *= dropout_multiplier(bits, (int)(element & 3), probability, scale);
+    }
+    return value;
+}
+
 extern "C" __global__ void relu_dropout_forward(const float* x, float* y, int count, int relu, float probability,
                                                 u32 seedLow, u32 seedHigh, u32 stream, const u32* counters) {
     wait_for_previous_kernel();
@@ -343,16 +356,9 @@ extern "C" __global__ void layer_norm_forward(float* x, const float* bias, const
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (input[i] - mean) * inverseDeviation * gain[i] + shift[i];
         if (y) y[row * features + i] = normalized;
-        if (activated) {
-            float value = normalized > 0.0f ? normalized : 0.0f;
-            if (probability > 0.0f) {
-                const long long element = row * features + i;
-                const uint4 bits = philox4x32_10(make_uint4((u32)(element >> 2), 0u, stream, step),
-                                                 make_uint2(seedLow, seedHigh));
-                value *= dropout_multiplier(bits, (int)(element & 3), probability, scale);
-            }
-            activated[row * features + i] = value;
-        }
+        if (activated)
+            activated[row * features + i] = relu_dropout_element(normalized, row * features + i, probability, scale,
+                                                                 seedLow, seedHigh, stream, step);
     }
     if (threadIdx.x == 0) {
         statistics[2 * row] = mean;
@@ -368,6 +374,14 @@ extern "C" __global__ void layer_norm_forward(float* x, const float* bias, const
 __device__ __forceinline__ float layer_norm_upstream(const float* dy, const float* activated, float scale, long long i) {
     if (!activated) return dy[i];
     return activated[i] != 0.0f ? dy[i] * scale : 0.0f;
+}
+
+// LayerNorm's input gradient at one element, from its upstream gradient, its
+// gain, x̂ and the row's mean(g) and mean(g·x̂) (g = upstream·γ):
+// (g − mean(g) − x̂·mean(g·x̂)) / σ.
+__device__ __forceinline__ float layer_norm_input_gradient(float upstream, float gain, float normalized, float meanG,
+                                                           float meanGX, float inverseDeviation) {
+    return (upstream * gain - meanG - normalized * meanGX) * inverseDeviation;
 }
 
 // LayerNorm backward in one launch, `rowsPerBlock` rows per block (at most
@@ -409,7 +423,7 @@ extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, 
             for (int i = lane; i < features; i += 32) {
                 const float normalized = (input[i] - mean) * inverseDeviation;
                 const float upstream = layer_norm_upstream(dy, activated, scale, row * features + i);
-                dx[row * features + i] = (upstream * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
+                dx[row * features + i] = layer_norm_input_gradient(upstream, gain[i], normalized, meanG, meanGX, inverseDeviation);
             }
             if (lane == 0) {
                 rowMeanG[local] = meanG;
@@ -433,7 +447,8 @@ extern "C" __global__ void layer_norm_backward(const float* x, const float* dy, 
             gainSum += upstream * normalized;
             shiftSum += upstream;
             if (biasWanted)
-                biasSum += (upstream * gain[feature] - rowMeanG[local] - normalized * rowMeanGX[local]) * inverseDeviation;
+                biasSum += layer_norm_input_gradient(upstream, gain[feature], normalized, rowMeanG[local], rowMeanGX[local],
+                                                     inverseDeviation);
         }
         slice[feature] = gainSum;
         slice[features + feature] = shiftSum;

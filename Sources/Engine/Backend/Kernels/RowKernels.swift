@@ -37,8 +37,8 @@ extension KernelSource {
 
 // ---- One example at a time (batch 1) ---------------------------------------------
 
-#define ROW_MAX_FEATURES 1024
-#define ROW_THREADS 256
+#define ROW_MAX_FEATURES \#(rowMaxFeatures)
+#define ROW_THREADS \#(blockSize)
 #define ROW_LANE_LOADS (ROW_MAX_FEATURES / 32)
 #define ROW_COLUMN_LOADS (ROW_MAX_FEATURES / (ROW_THREADS / 4))
 
@@ -125,11 +125,7 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
     const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (xb[i] - mean) * inverseDeviation * gain[i] + shift[i];
-        float value = normalized > 0.0f ? normalized : 0.0f;
-        if (probability > 0.0f) {
-            const uint4 bits = philox4x32_10(make_uint4((u32)(i >> 2), 0u, stream, step), make_uint2(seedLow, seedHigh));
-            value *= dropout_multiplier(bits, i & 3, probability, scale);
-        }
+        const float value = relu_dropout_element(normalized, i, probability, scale, seedLow, seedHigh, stream, step);
         h[i] = value;
         if (writer) {
             xbOut[i] = xb[i];
@@ -165,8 +161,7 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
     float sumG = 0.0f, sumGX = 0.0f;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (xb[i] - mean) * inverseDeviation;
-        const float upstream = activated[i] != 0.0f ? dh[i] * scale : 0.0f;
-        const float g = upstream * gain[i];
+        const float g = layer_norm_upstream(dh, activated, scale, i) * gain[i];
         sumG += g;
         sumGX += g * normalized;
     }
@@ -174,8 +169,8 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
     const float meanGX = block_sum(sumGX, scratch) / (float)features;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (xb[i] - mean) * inverseDeviation;
-        const float upstream = activated[i] != 0.0f ? dh[i] * scale : 0.0f;
-        const float value = (upstream * gain[i] - meanG - normalized * meanGX) * inverseDeviation;
+        const float upstream = layer_norm_upstream(dh, activated, scale, i);
+        const float value = layer_norm_input_gradient(upstream, gain[i], normalized, meanG, meanGX, inverseDeviation);
         dx[i] = value;
         if (writer) {
             gainGradient[i] = upstream * normalized;
