@@ -105,8 +105,11 @@ struct Bench: ParsableCommand {
         }
         let nodes = try CUDATrainer.graphNodesPerStep(model: model, optimizer: .sgd(learningRate: 0.01))
         let rowNodes = try CUDATrainer.graphNodesPerStep(model: model, optimizer: .sgd(learningRate: 0.01), batchSize: 1)
+        // TN_CUDA_PERSISTENT=1: batch 1's nodes are the stages of one launch an epoch (RowStepsKernel.swift).
+        let persistent = try CUDATrainingOptions.persistentRowStepsFromEnvironment()
         if !json {
-            print("device: \(resolved.provenance)\ngraph nodes per step: \(nodes) (\(rowNodes) at batch 1)")
+            let batchOne = persistent ? "\(rowNodes) at batch 1, as stages of one persistent launch an epoch" : "\(rowNodes) at batch 1"
+            print("device: \(resolved.provenance)\ngraph nodes per step: \(nodes) (\(batchOne))")
             print("batch   samples/s     µs/step   µs/node   GFLOP/step   MB/step (fewest)")
         }
         for size in sizes {
@@ -125,6 +128,7 @@ struct Bench: ParsableCommand {
                                            "samples_per_second": Double(batch) / perStep, "us_per_step": perStep * 1e6,
                                            "gflop_per_step": flops / 1e9, "fewest_mb_per_step": bytes / 1e6,
                                            "graph_nodes_per_step": stepNodes, "us_per_node": perStep * 1e6 / Double(stepNodes),
+                                           "persistent": batch == 1 && persistent,
                                            "achieved_tflops": flops / perStep / 1e12, "achieved_tb_per_s": bytes / perStep / 1e12,
                                            "device": resolved.provenance]
                 let encoded = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])

@@ -243,6 +243,7 @@ public enum BackendSelfTest {
         checks += try rowKernelChecks(context, seed: seed)
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32, batchSize: 1))
+        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32, batchSize: 1, persistent: true))
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32,
                                            optimizer: .nadam(learningRate: 3e-3, weightDecay: 1e-4),
                                            schedule: StepDecay(stepSize: 15, gamma: 0.5), clipNorm: 1))
@@ -323,6 +324,40 @@ public enum BackendSelfTest {
             checks += try tenStepChecks(network, twin: twin, steps: "row kernels: 10 steps of \(optimizer.name) (\(how)) with dropout",
                                         against: "twin, batch 1")
         }
+
+        // The persistent kernel (TN_CUDA_PERSISTENT): the same ten fused SGD
+        // steps in one cooperative launch, against the row kernels launched
+        // step by step. Its stages are those kernels' own functions, so any
+        // difference at all (a race at a grid barrier) fails.
+        func tenSGDSteps(persistent: Bool) throws -> (parameters: [Float], counters: [UInt32], loss: Double)? {
+            let network = try CUDANetwork(context: context, plan: plan, optimizer: .sgd(learningRate: 0.05), batchCapacity: 1, rateCount: 2)
+            try network.uploadLearningRates([0.05, 0.02])
+            try network.uploadParameters(dropoutModel.parameterSnapshot())
+            try network.setCounters(stepInEpoch: 0, completedSteps: 0)
+            if persistent {
+                guard let launch = try network.prepareRowTrainingSteps(data: examples.data.address, labels: examples.labels.address,
+                                                                       order: examples.order.address) else { return nil }
+                try network.enqueueRowTrainingSteps(launch, steps: 10)
+            } else {
+                for _ in 0..<10 {
+                    try network.enqueueRowTrainingStep(data: examples.data.address, labels: examples.labels.address,
+                                                       order: examples.order.address)
+                }
+            }
+            return (try network.downloadParameters(), try network.readCounters(),
+                    try network.readAccumulators()[KernelSource.Accumulator.trainingLossSum])
+        }
+        if let persistent = try tenSGDSteps(persistent: true), let launched = try tenSGDSteps(persistent: false) {
+            let steps = "persistent kernel: 10 steps of plain SGD with dropout in one launch"
+            checks.append(SelfTestCheck(name: "GPU \(steps) vs the row kernels launched step by step (bit for bit)",
+                                        error: relativeError(persistent.parameters, launched.parameters), tolerance: 0))
+            checks.append(SelfTestCheck(name: "GPU \(steps): loss sum vs the row kernels' (bit for bit)",
+                                        error: abs(persistent.loss - launched.loss) / max(abs(launched.loss), 1e-30), tolerance: 0))
+            checks.append(SelfTestCheck(name: "GPU step counters after \(steps): \(persistent.counters)",
+                                        error: persistent.counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+        } else {
+            checks.append(SelfTestCheck(name: "persistent kernel: not run (this device cannot launch cooperatively)", error: 0, tolerance: 0))
+        }
         return checks
     }
 
@@ -342,11 +377,12 @@ public enum BackendSelfTest {
     /// partial last batch) against the CPU Trainer, without dropout: the same
     /// batches in the same order, so the epoch losses agree to rounding.
     /// Optionally with a learning-rate schedule and clipping.
-    /// At batch 1 (300 examples, 900 steps), the row kernels take the steps.
+    /// At batch 1 (300 examples, 900 steps), the row kernels take the steps;
+    /// with `persistent`, each epoch's in one launch of row_training_steps.
     static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool,
                                  optimizer: DeviceOptimizer = .sgd(learningRate: 0.05),
                                  schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil,
-                                 batchSize: Int = 48) throws -> SelfTestCheck {
+                                 batchSize: Int = 48, persistent: Bool = false) throws -> SelfTestCheck {
         let count = batchSize == 1 ? 300 : 1000
         let (inputs, labels) = randomBatch(rows: count, features: 24, classes: 10, seed: seed &+ 7)
         let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
@@ -358,7 +394,8 @@ public enum BackendSelfTest {
         let cpu = Trainer(model: cpuModel, optimizer: optimizer.engineOptimizer()).fit(train: train, test: test, configuration: configuration)
         let gpuModel = models(seed: seed).plain
         let gpu = try CUDATrainer(model: gpuModel, optimizer: optimizer,
-                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8), device: device)
+                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8, persistentRowSteps: persistent),
+                                  device: device)
             .fit(train: train, test: test, configuration: configuration)
         let cpuCurve = (cpu.trainLosses + cpu.testLosses).map(Float.init)
         let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
@@ -367,7 +404,8 @@ public enum BackendSelfTest {
         if batchSize == 1 { settings.append("batch 1") }
         if let schedule { settings.append("schedule \(schedule)") }
         if let clipNorm { settings.append("clipped to norm \(clipNorm)") }
-        return SelfTestCheck(name: "CUDA trainer (graphs, partial batch; \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",
+        let how = persistent ? "one persistent launch an epoch" : "graphs, partial batch"
+        return SelfTestCheck(name: "CUDA trainer (\(how); \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",
                              error: relativeError(gpuCurve, cpuCurve), tolerance: tf32 ? 2e-2 : 1e-3)
     }
 

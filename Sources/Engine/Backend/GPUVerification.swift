@@ -44,7 +44,18 @@
 //    three blocks against their twins, plain SGD fused into them included
 //    (a schedule's second rate, a diverged step), and on the emulated device
 //    against the engine, the twin and the general kernels; the overlapping
-//    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out.
+//    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out;
+//  - the persistent batch-1 kernel (RowStepsKernel.swift, eighth session):
+//    its CUDA C on the kernel emulator with three blocks side by side,
+//    meeting at a real grid barrier, bit for bit against the row kernels
+//    launched one after another (and failing when the barrier does not
+//    wait, or a stage reads a slot as another argument); the stage table's
+//    packing and the dispatcher's reads against the row kernels'
+//    signatures; the trainer with it on the emulated device, bit for bit
+//    against the row kernels' graphs; NVRTC compiles it (245 registers,
+//    43 KB of shared memory, no spills: one 256-thread block per SM);
+//    cuLaunchCooperativeKernel, cuOccupancyMaxActiveBlocksPerMultiprocessor
+//    and CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH against cuda.h.
 //
 // Run on a GPU (the sixth session, 2026-11-26, a lent NVIDIA H200 with
 // driver 580 and CUDA 13.0; raw output in docs/gpu-runs/2026-11-26-h200-*/,
@@ -93,6 +104,12 @@
 //    and 34.2 on the H200 (plain SGD fused in), against 80 and 76 through the
 //    general kernels; 100 epochs in 33.3 s and the seven-run sweep in 57.0 s
 //    on the H200.
+//
+// Not yet run on a GPU (no GPU was lent in the eighth session): the
+// persistent batch-1 kernel (TN_CUDA_PERSISTENT=1, off by default until it
+// has). The self-test checks it against the row kernels bit for bit and
+// trains with it against the CPU Trainer; `scripts/gpu-check rows` times it
+// beside them.
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.

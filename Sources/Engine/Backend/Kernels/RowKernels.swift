@@ -42,6 +42,77 @@ extension KernelSource {
 #define ROW_LANE_LOADS (ROW_MAX_FEATURES / 32)
 #define ROW_COLUMN_LOADS (ROW_MAX_FEATURES / (ROW_THREADS / 4))
 
+// Each kernel below is a stage function (…_stage) called by a one-line
+// kernel. A stage waits, before it reads what the stage ahead of it wrote, in
+// stage_wait: as a kernel, for the kernel ahead to finish (overlapping
+// launches); inside the persistent kernel row_training_steps
+// (RowStepsKernel.swift), which runs every stage of many steps in one launch,
+// for every block of the grid to arrive at grid_barrier.
+
+// ld.acquire / st.release at the scope of the whole GPU (sm_70 and later);
+// on the CPU (the kernel emulator, which runs blocks side by side for the
+// persistent kernel), the compiler's atomics of the same order.
+__device__ __forceinline__ u32 load_acquire(const u32* address) {
+#if defined(__CUDA_ARCH__)
+    u32 value;
+    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(value) : "l"(address) : "memory");
+    return value;
+#else
+    return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+#endif
+}
+
+__device__ __forceinline__ void store_release(u32* address, u32 value) {
+#if defined(__CUDA_ARCH__)
+    asm volatile("st.release.gpu.global.u32 [%0], %1;" :: "l"(address), "r"(value) : "memory");
+#else
+    __atomic_store_n(address, value, __ATOMIC_RELEASE);
+#endif
+}
+
+// A barrier across every block of a cooperative launch (all resident at
+// once), over two words of device memory that start at 0: state[0] counts
+// the blocks that have arrived in this round, state[1] the rounds completed.
+// Thread 0 of each block reads the round, makes the block's writes visible
+// to the device (__threadfence: the block's threads wrote before the
+// __syncthreads) and arrives; the last to arrive takes in every other
+// block's writes (the fence after its atomic), puts the count back to 0 and
+// releases the next round, which the others wait for with acquiring loads.
+// The fence after the wait keeps any line of this SM's L1 written elsewhere
+// from being read stale. No block can arrive at the next round before the
+// count is back at 0: it must first see the round move, which is released
+// after the reset.
+__device__ void grid_barrier(u32* state) {
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        const u32 round = load_acquire(state + 1);
+        __threadfence();
+        if (atomicAdd(state, 1u) == gridDim.x - 1) {
+            __threadfence();
+            state[0] = 0u;
+            store_release(state + 1, round + 1u);
+        } else {
+            while (load_acquire(state + 1) == round) {
+#if !defined(__CUDA_ARCH__)
+                host_pause();  // the CPU's threads outnumber its cores: let the others run
+#endif
+            }
+        }
+        __threadfence();
+    }
+    __syncthreads();
+}
+
+// Before a stage reads what the stage ahead of it wrote.
+__device__ __forceinline__ void stage_wait(u32* gridBarrier) {
+    if (gridBarrier) {
+        grid_barrier(gridBarrier);
+    } else {
+        wait_for_previous_kernel();
+        let_next_kernel_start();
+    }
+}
+
 // A lane's share of a weight row, loaded in one go: elements i = lane + 32k,
 // k < ROW_LANE_LOADS, into registers (the loops unroll fully), so that a
 // product waits for memory once instead of once every few elements, and a
@@ -220,13 +291,12 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
 // The gather of example order[stepInEpoch] into `input` and `label` (by
 // block 0), and the first hidden layer's product z = W·x (its bias is left to
 // the LayerNorm, in the next kernel).
-extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
-                                             int* label, int features, const float* weight, int outputs, float* z,
-                                             const u32* counters) {
+__device__ void row_first_forward_stage(const float* data, const int* labels, const int* order, float* input,
+                                        int* label, int features, const float* weight, int outputs, float* z,
+                                        const u32* counters, u32* gridBarrier) {
     __shared__ float v[ROW_MAX_FEATURES];
-    // The update just before this kernel wrote the weights: load them after the wait.
-    wait_for_previous_kernel();
-    let_next_kernel_start();
+    // The update just before this stage wrote the weights: load them after the wait.
+    stage_wait(gridBarrier);
     float share[ROW_LANE_LOADS];
     load_first_row_share(weight, features, outputs, share);
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
@@ -240,21 +310,35 @@ extern "C" __global__ void row_first_forward(const float* data, const int* label
     row_product(weight, share, v, features, outputs, nullptr, z);
 }
 
+extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
+                                             int* label, int features, const float* weight, int outputs, float* z,
+                                             const u32* counters) {
+    row_first_forward_stage(data, labels, order, input, label, features, weight, outputs, z, counters, nullptr);
+}
+
 // The previous hidden layer's bias, LayerNorm and ReLU-dropout (from its
 // product z), then this hidden layer's product y = W·h.
+__device__ void row_hidden_forward_stage(const float* z, const float* bias, const float* gain, const float* shift,
+                                         int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
+                                         u32 stream, float* xbOut, float* statistics, float* activated,
+                                         const float* weight, int outputs, float* y, const u32* counters,
+                                         u32* gridBarrier) {
+    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
+    float share[ROW_LANE_LOADS];
+    load_first_row_share(weight, features, outputs, share);
+    stage_wait(gridBarrier);
+    row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
+                  scratch, xbOut, statistics, activated);
+    row_product(weight, share, h, features, outputs, nullptr, y);
+}
+
 extern "C" __global__ void row_hidden_forward(const float* z, const float* bias, const float* gain, const float* shift,
                                               int features, float epsilon, float probability, u32 seedLow,
                                               u32 seedHigh, u32 stream, float* xbOut, float* statistics,
                                               float* activated, const float* weight, int outputs, float* y,
                                               const u32* counters) {
-    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
-    float share[ROW_LANE_LOADS];
-    load_first_row_share(weight, features, outputs, share);
-    wait_for_previous_kernel();
-    let_next_kernel_start();
-    row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
-                  scratch, xbOut, statistics, activated);
-    row_product(weight, share, h, features, outputs, nullptr, y);
+    row_hidden_forward_stage(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, xbOut,
+                             statistics, activated, weight, outputs, y, counters, nullptr);
 }
 
 // The turn from forward to backward, every block doing the small parts: the
@@ -266,15 +350,14 @@ extern "C" __global__ void row_hidden_forward(const float* z, const float* bias,
 // gradient (block 0) and weight gradient (the grid's threads in turn); dh =
 // W_lastᵀ·dlogits, each column in class order. Then row_backward for the
 // last hidden layer.
-extern "C" __global__ void row_head(const float* z, const float* bias, const float* gain, const float* shift,
-                                    int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
-                                    u32 stream, float* xbOut, float* statistics, float* activated,
-                                    const float* outputWeight, const float* outputBias, int classes, float* logits,
-                                    float* outputWeightGradient, float* outputBiasGradient, const int* label,
-                                    double* accumulators, u32* counters, double limit, double* lossLog,
-                                    int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
-                                    const float* weight, const float* input, int inputs, float* weightGradient,
-                                    float* inputGradient) {
+__device__ void row_head_stage(const float* z, const float* bias, const float* gain, const float* shift, int features,
+                               float epsilon, float probability, u32 seedLow, u32 seedHigh, u32 stream, float* xbOut,
+                               float* statistics, float* activated, const float* outputWeight,
+                               const float* outputBias, int classes, float* logits, float* outputWeightGradient,
+                               float* outputBiasGradient, const int* label, double* accumulators, u32* counters,
+                               double limit, double* lossLog, int logCapacity, float* gainGradient,
+                               float* shiftGradient, float* biasGradient, const float* weight, const float* input,
+                               int inputs, float* weightGradient, float* inputGradient, u32* gridBarrier) {
     __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], dh[ROW_MAX_FEATURES], dx[ROW_MAX_FEATURES];
     __shared__ float zs[ROW_MAX_FEATURES], dz[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     // The weights of the logits (this warp's first class) and of the input
@@ -283,8 +366,7 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
     float share[ROW_LANE_LOADS], columns[ROW_COLUMN_LOADS];
     if (warp < classes) load_row_share(outputWeight + (long long)warp * features, features, share);
     if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
-    wait_for_previous_kernel();
-    let_next_kernel_start();
+    stage_wait(gridBarrier);
     const float2 norm = row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream,
                                       counters, xb, h, scratch, xbOut, statistics, activated);
     for (int o = warp; o < classes; o += warps) {
@@ -316,6 +398,21 @@ extern "C" __global__ void row_head(const float* z, const float* bias, const flo
     row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
                  biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns,
                  nullptr, 0.0f);
+}
+
+extern "C" __global__ void row_head(const float* z, const float* bias, const float* gain, const float* shift,
+                                    int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
+                                    u32 stream, float* xbOut, float* statistics, float* activated,
+                                    const float* outputWeight, const float* outputBias, int classes, float* logits,
+                                    float* outputWeightGradient, float* outputBiasGradient, const int* label,
+                                    double* accumulators, u32* counters, double limit, double* lossLog,
+                                    int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
+                                    const float* weight, const float* input, int inputs, float* weightGradient,
+                                    float* inputGradient) {
+    row_head_stage(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, xbOut, statistics,
+                   activated, outputWeight, outputBias, classes, logits, outputWeightGradient, outputBiasGradient,
+                   label, accumulators, counters, limit, lossLog, logCapacity, gainGradient, shiftGradient,
+                   biasGradient, weight, input, inputs, weightGradient, inputGradient, nullptr);
 }
 
 // Plain SGD fused into the backward kernels (CUDANetwork.fusesRowUpdate: no
@@ -364,19 +461,18 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
 // A hidden layer's backward from dh, its ReLU-dropout output's gradient
 // (written by the kernel before): the xb, (μ, 1/σ) and ReLU-dropout output
 // its forward kernel's block 0 wrote; `inputGradient` null for the first layer.
-extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb, const float* statistics,
-                                               const float* activated, float scale, const float* gain, int features,
-                                               float* gainGradient, float* shiftGradient, float* biasGradient,
-                                               const float* weight, const float* input, int inputs,
-                                               float* weightGradient, float* inputGradient, const double* scalars,
-                                               int rateCount, u32* counters, float* upperWeight, const float* upperDx,
-                                               int upperOutputs, float* firstWeight, const int* runs, int runCount,
-                                               float* parameters, const float* gradients) {
+__device__ void row_hidden_backward_stage(const float* dh, const float* xb, const float* statistics,
+                                          const float* activated, float scale, const float* gain, int features,
+                                          float* gainGradient, float* shiftGradient, float* biasGradient,
+                                          const float* weight, const float* input, int inputs, float* weightGradient,
+                                          float* inputGradient, const double* scalars, int rateCount, u32* counters,
+                                          float* upperWeight, const float* upperDx, int upperOutputs,
+                                          float* firstWeight, const int* runs, int runCount, float* parameters,
+                                          const float* gradients, u32* gridBarrier) {
     __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     float columns[ROW_COLUMN_LOADS];
     if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
-    wait_for_previous_kernel();
-    let_next_kernel_start();
+    stage_wait(gridBarrier);
     // Fused plain SGD (`scalars` given): the step's rate, or no update after a divergence.
     StepSetting setting;
     const bool update = scalars && step_setting(scalars, rateCount, counters, &setting);
@@ -387,6 +483,20 @@ extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb,
     if (scalars)
         row_fused_sgd(update, rate, upperWeight, upperDx, activated, upperOutputs, features, runs, runCount, parameters,
                       gradients, counters);
+}
+
+extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb, const float* statistics,
+                                               const float* activated, float scale, const float* gain, int features,
+                                               float* gainGradient, float* shiftGradient, float* biasGradient,
+                                               const float* weight, const float* input, int inputs,
+                                               float* weightGradient, float* inputGradient, const double* scalars,
+                                               int rateCount, u32* counters, float* upperWeight, const float* upperDx,
+                                               int upperOutputs, float* firstWeight, const int* runs, int runCount,
+                                               float* parameters, const float* gradients) {
+    row_hidden_backward_stage(dh, xb, statistics, activated, scale, gain, features, gainGradient, shiftGradient,
+                              biasGradient, weight, input, inputs, weightGradient, inputGradient, scalars, rateCount,
+                              counters, upperWeight, upperDx, upperOutputs, firstWeight, runs, runCount, parameters,
+                              gradients, nullptr);
 }
 """#
 }
