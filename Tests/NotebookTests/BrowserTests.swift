@@ -52,7 +52,8 @@ final class BrowserTests: XCTestCase {
         XCTAssertFalse(text.contains("\\("), "raw \\( left in the page")
         XCTAssertFalse(text.contains("$$"), "raw $$ left in the page")
         XCTAssertTrue(dom.contains("<svg"), "the chart's SVG is missing")
-        XCTAssertTrue(dom.contains("hljs"), "code was not highlighted")
+        XCTAssertTrue(dom.contains("<span class=\"hljs-keyword\">"), "code was not highlighted")
+        XCTAssertFalse(log.contains("Highlight.js"), "a highlighting script logged to the console")
         let consoleErrors = log.components(separatedBy: "\n").filter {
             $0.contains("CONSOLE") && ($0.contains("ERROR") || $0.contains("Uncaught") || $0.contains("Error"))
         }

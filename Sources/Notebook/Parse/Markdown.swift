@@ -79,7 +79,8 @@ enum Markdown {
             return RenderedMarkdown(html: "", targets: targets)
         }
         defer { free(rendered) }
-        return RenderedMarkdown(html: String(cString: rendered), targets: targets)
+        // Fenced code in a language the highlighter knows leaves highlighted.
+        return RenderedMarkdown(html: SyntaxHighlighter.highlightCodeBlocks(in: String(cString: rendered)), targets: targets)
     }
 
     /// `other.md#part` becomes `other.html#part`; external links are kept.

@@ -32,7 +32,8 @@ struct BlockRenderer {
         var html = "<div class=\"block\" id=\"block-\(HTMLText.escape(block.id))\">\n"
         if block.options.echo {
             let kind = block.options.setup ? " setup" : ""
-            html += "<pre class=\"block-code\(kind)\"><code class=\"language-swift\">\(HTMLText.escape(block.code))</code></pre>\n"
+            let code = SyntaxHighlighter.html(block.code, language: "swift") ?? HTMLText.escape(block.code)
+            html += "<pre class=\"block-code\(kind)\"><code class=\"language-swift\">\(code)</code></pre>\n"
         }
         if let note {
             html += "<p class=\"block-note\">\(HTMLText.escape(note))</p>\n"

@@ -14,7 +14,7 @@
 //   is not in the book, or whose chapter has no block of that id, is stale.
 //
 // `assets/` is left alone: its files are the same for every book, and a
-// machine without KaTeX's or highlight.js's packages would otherwise take
+// machine without KaTeX's package would otherwise take
 // away the copies that the pages still use.
 import Foundation
 

@@ -69,7 +69,6 @@ struct PageLayout {
         </main>
         </div>
         <script src="\(root)assets/search-index.js"></script>
-        <script src="\(root)assets/highlight/highlight.min.js"></script>
         \(mathScripts)<script src="\(root)assets/site.js"></script>
         </body>
         </html>

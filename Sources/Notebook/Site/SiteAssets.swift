@@ -1,34 +1,40 @@
 // Copies the site's static assets into output/assets: our stylesheet and
-// script, and the Debian-packaged KaTeX (CSS, fonts, client-side scripts) and
-// highlight.js. Nothing is fetched from a CDN; pages never touch the network.
+// script, and the Debian-packaged KaTeX (CSS, fonts, client-side scripts).
+// Code is highlighted at build time (SyntaxHighlighter), so no highlighting
+// script ships. Nothing is fetched from a CDN; pages never touch the network.
 import Foundation
 
 struct SiteAssets {
-    /// Debian's browser builds. TN_KATEX_DIST and TN_HIGHLIGHT_JS override them.
+    /// Debian's browser build. TN_KATEX_DIST overrides it.
     static let katexCandidates = ["/usr/share/javascript/katex"]
-    static let highlightCandidates = ["/usr/share/javascript/highlight.js/highlight.min.js"]
+    /// highlight.js, which sites built before highlighting moved into the
+    /// build carry and no page loads now.
+    static let retiredFiles = ["highlight/highlight.min.js"]
 
     var katexDist: String?
-    var highlightScript: String?
 
     static func discover() -> SiteAssets {
         let environment = ProcessInfo.processInfo.environment
         let fileManager = FileManager.default
         let katex = ([environment["TN_KATEX_DIST"]].compactMap { $0 } + katexCandidates)
             .first { fileManager.fileExists(atPath: $0 + "/katex.min.css") }
-        let highlight = ([environment["TN_HIGHLIGHT_JS"]].compactMap { $0 } + highlightCandidates)
-            .first { fileManager.fileExists(atPath: $0) }
-        return SiteAssets(katexDist: katex, highlightScript: highlight)
+        return SiteAssets(katexDist: katex)
     }
 
     /// Copies into `folder` (output/assets). Files already there with the same
-    /// size are left alone, so a rebuild copies nothing.
+    /// size are left alone, so a rebuild copies nothing; retired ones go.
     func install(into folder: URL, searchIndex: String) throws {
         try AtomicFile.writeIfChanged(SiteStyle.css, to: folder.appendingPathComponent("site.css"))
         try AtomicFile.writeIfChanged(SiteScript.javascript, to: folder.appendingPathComponent("site.js"))
         try AtomicFile.writeIfChanged(searchIndex, to: folder.appendingPathComponent("search-index.js"))
-        if let highlightScript {
-            try copy(URL(fileURLWithPath: highlightScript), to: folder.appendingPathComponent("highlight/highlight.min.js"))
+        for retired in Self.retiredFiles {
+            let file = folder.appendingPathComponent(retired)
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            try FileManager.default.removeItem(at: file)
+            let parent = file.deletingLastPathComponent()
+            if (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: parent)
+            }
         }
         if let katexDist {
             let source = URL(fileURLWithPath: katexDist)
@@ -45,7 +51,7 @@ struct SiteAssets {
     /// Whether `path` (inside assets/) is one of the files `install` writes, as
     /// opposed to an author's own (a logo, a stylesheet).
     static func isInstalled(_ path: String) -> Bool {
-        ["site.css", "site.js", "search-index.js", "highlight/highlight.min.js"].contains(path) || path.hasPrefix("katex/")
+        ["site.css", "site.js", "search-index.js"].contains(path) || retiredFiles.contains(path) || path.hasPrefix("katex/")
     }
 
     private func copy(_ source: URL, to target: URL) throws {

@@ -1,6 +1,6 @@
-// The site's script: theme switch, sidebar toggle, code highlighting,
-// client-side math when the build could not typeset it, and search over the
-// index in search-index.js (a script, not JSON, so it loads from file://).
+// The site's script: theme switch, sidebar toggle, client-side math when
+// the build could not typeset it, and search over the index in
+// search-index.js (a script, not JSON, so it loads from file://).
 
 enum SiteScript {
     static let javascript = #"""
@@ -28,12 +28,6 @@ enum SiteScript {
         menuButton.addEventListener("click", function () { document.body.classList.toggle("sidebar-open"); });
       }
 
-      if (window.hljs) {
-        // highlightElement is highlight.js 11; Debian's 10.x calls it highlightBlock.
-        var highlight = (window.hljs.highlightElement || window.hljs.highlightBlock).bind(window.hljs);
-        document.querySelectorAll("pre code.language-swift, pre code.language-sh, pre code.language-bash, pre code.language-shell")
-          .forEach(function (block) { highlight(block); });
-      }
       if (window.renderMathInElement) {
         window.renderMathInElement(document.querySelector("article"), {
           delimiters: [

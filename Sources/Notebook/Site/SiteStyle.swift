@@ -1,6 +1,7 @@
 // The site's stylesheet: typography, layout, light and dark themes through CSS
 // variables (charts follow the theme through the same variables), and code
-// colours for highlight.js's classes.
+// colours for the highlighter's classes (highlight.js's names; see
+// SyntaxHighlighter).
 
 enum SiteStyle {
     /// The text column's width in rem (16 CSS pixels each): --content-width.
@@ -172,7 +173,8 @@ enum SiteStyle {
     .hljs-string, .hljs-regexp { color: var(--code-string); }
     .hljs-number { color: var(--code-number); }
     .hljs-comment, .hljs-meta { color: var(--code-comment); font-style: italic; }
-    .hljs-title, .hljs-function .hljs-title { color: var(--code-title); }
+    .hljs-title, .hljs-function .hljs-title, .hljs-variable { color: var(--code-title); }
+    .hljs-subst { color: var(--fg); }
     .menu-toggle { display: none; }
     @media (max-width: 900px) {
       .menu-toggle { display: inline-block; }
