@@ -288,7 +288,10 @@ final class CUDAContext: KernelDevice {
         }
     }
 
-    /// cuLaunchKernel's kernelParams: a pointer to each argument's value.
+    /// cuLaunchKernel's kernelParams: a pointer to each argument's value,
+    /// each in an 8-byte slot as `KernelArgument.slot` packs it. The GPU's
+    /// hosts are little-endian, so a 32-bit value's slot starts with its
+    /// own four bytes, which is all the driver reads for it.
     private static func withArgumentPointers<R>(_ arguments: [KernelArgument],
                                                 _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> R) -> R {
         let storage = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
@@ -296,13 +299,7 @@ final class CUDAContext: KernelDevice {
         var pointers: [UnsafeMutableRawPointer?] = []
         for (index, argument) in arguments.enumerated() {
             let slot = storage + 8 * index
-            switch argument {
-            case .pointer(let value): slot.storeBytes(of: value, as: UInt64.self)
-            case .int(let value): slot.storeBytes(of: value, as: Int32.self)
-            case .uint(let value): slot.storeBytes(of: value, as: UInt32.self)
-            case .float(let value): slot.storeBytes(of: value, as: Float.self)
-            case .double(let value): slot.storeBytes(of: value, as: Double.self)
-            }
+            slot.storeBytes(of: argument.slot.littleEndian, as: UInt64.self)
             pointers.append(slot)
         }
         return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress) }

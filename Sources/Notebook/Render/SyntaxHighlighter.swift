@@ -13,9 +13,6 @@
 // and left plain.
 
 enum SyntaxHighlighter {
-    /// The languages highlighted; an info string's first word, lowercased.
-    static let languages: Set<String> = ["swift", "sh", "bash", "shell", "console"]
-
     /// `code` as HTML (escaped, tokens in spans) for `language`, or nil for a
     /// language it does not highlight.
     static func html(_ code: String, language: String) -> String? {
@@ -89,6 +86,26 @@ private struct HTMLBuilder {
     }
 }
 
+/// A lexer's reading position in its source, and what it has written.
+private protocol ScalarLexer {
+    var source: [Unicode.Scalar] { get }
+    var position: Int { get }
+}
+
+extension ScalarLexer {
+    /// The scalar `offset` after the position (before it, if negative), or nil past the end.
+    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
+        position + offset < source.count ? source[position + offset] : nil
+    }
+
+    /// Whether the source has `text` at the position.
+    func startsWith(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        guard position + scalars.count <= source.count else { return false }
+        return Array(source[position..<(position + scalars.count)]) == scalars
+    }
+}
+
 private func isIdentifierStart(_ scalar: Unicode.Scalar) -> Bool {
     scalar == "_" || scalar.properties.isAlphabetic
 }
@@ -106,7 +123,7 @@ private func isDigit(_ scalar: Unicode.Scalar, base: Int) -> Bool {
     }
 }
 
-private struct SwiftLexer {
+private struct SwiftLexer: ScalarLexer {
     static let keywords: Set<String> = [
         "actor", "any", "as", "associatedtype", "async", "await", "borrowing", "break", "case", "catch", "class",
         "consuming", "continue", "convenience", "default", "defer", "deinit", "didSet", "do", "dynamic", "else", "enum",
@@ -125,17 +142,6 @@ private struct SwiftLexer {
     var output = HTMLBuilder()
 
     init(_ source: [Unicode.Scalar]) { self.source = source }
-
-    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
-        position + offset < source.count ? source[position + offset] : nil
-    }
-
-    func startsWith(_ text: String, at index: Int? = nil) -> Bool {
-        let scalars = Array(text.unicodeScalars)
-        let start = index ?? position
-        guard start + scalars.count <= source.count else { return false }
-        return Array(source[start..<(start + scalars.count)]) == scalars
-    }
 
     mutating func html() -> String {
         lexCode(untilClosingParenthesis: false)
@@ -308,7 +314,7 @@ private struct SwiftLexer {
     }
 }
 
-private struct ShellLexer {
+private struct ShellLexer: ScalarLexer {
     static let keywords: Set<String> = [
         "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac", "in", "function",
         "return", "export", "local", "set", "unset", "exit",
@@ -319,10 +325,6 @@ private struct ShellLexer {
     var output = HTMLBuilder()
 
     init(_ source: [Unicode.Scalar]) { self.source = source }
-
-    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
-        position + offset < source.count ? source[position + offset] : nil
-    }
 
     mutating func html() -> String {
         var atWordStart = true

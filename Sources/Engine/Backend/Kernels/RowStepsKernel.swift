@@ -27,15 +27,18 @@ extension KernelSource {
     /// The row kernel each stage kind of row_training_steps runs (ROW_STAGE_* in the source, in this order).
     static let rowStageKernels = ["row_first_forward", "row_hidden_forward", "row_head", "row_hidden_backward"]
 
+    /// The stage kind that runs `kernel`.
+    static func rowStageKind(_ kernel: String) -> Int { rowStageKernels.firstIndex(of: kernel)! }
+
     static let rowStepsKernel = #"""
 
 // ---- Many batch-1 steps in one launch -----------------------------------------------
 
 #define ROW_STAGE_SLOTS \#(rowStageSlots)
-#define ROW_STAGE_FIRST_FORWARD 0
-#define ROW_STAGE_HIDDEN_FORWARD 1
-#define ROW_STAGE_HEAD 2
-#define ROW_STAGE_HIDDEN_BACKWARD 3
+#define ROW_STAGE_FIRST_FORWARD \#(rowStageKind("row_first_forward"))
+#define ROW_STAGE_HIDDEN_FORWARD \#(rowStageKind("row_hidden_forward"))
+#define ROW_STAGE_HEAD \#(rowStageKind("row_head"))
+#define ROW_STAGE_HIDDEN_BACKWARD \#(rowStageKind("row_hidden_backward"))
 #define SLOT_POINTER(type, i) ((type)stage[i])
 #define SLOT_INT(i) ((int)(u32)stage[i])
 #define SLOT_UINT(i) ((u32)stage[i])
