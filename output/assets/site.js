@@ -22,12 +22,6 @@
     menuButton.addEventListener("click", function () { document.body.classList.toggle("sidebar-open"); });
   }
 
-  if (window.hljs) {
-    // highlightElement is highlight.js 11; Debian's 10.x calls it highlightBlock.
-    var highlight = (window.hljs.highlightElement || window.hljs.highlightBlock).bind(window.hljs);
-    document.querySelectorAll("pre code.language-swift, pre code.language-sh, pre code.language-bash, pre code.language-shell")
-      .forEach(function (block) { highlight(block); });
-  }
   if (window.renderMathInElement) {
     window.renderMathInElement(document.querySelector("article"), {
       delimiters: [
