@@ -99,3 +99,37 @@ final class SyntaxHighlighterTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: retired.deletingLastPathComponent().path), "and its folder")
     }
 }
+
+/// The highlighted code's colours against the code background, in both
+/// themes, read from the stylesheet: WCAG's contrast ratio of at least 4.5
+/// for text (AA), comments included.
+final class CodeColourContrastTests: XCTestCase {
+    func testEveryCodeColourHasAAContrastInBothThemes() throws {
+        let css = SiteStyle.css
+        let light = try XCTUnwrap(css.components(separatedBy: ":root {").dropFirst().first?.components(separatedBy: "}").first)
+        let dark = try XCTUnwrap(css.components(separatedBy: ":root[data-theme=\"dark\"] {").dropFirst().first?
+            .components(separatedBy: "}").first)
+        func colour(_ name: String, in block: String) throws -> String {
+            let match = try XCTUnwrap(block.firstMatch(of: try Regex("--\(name): (#[0-9a-fA-F]{6})")), "--\(name)")
+            return String(match.output[1].substring!)
+        }
+        /// WCAG's relative luminance of an sRGB channel (0…255).
+        func linear(_ channel: Int) -> Double {
+            let c = Double(channel) / 255
+            return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+        }
+        func luminance(_ hex: String) -> Double {
+            let value = Int(hex.dropFirst(), radix: 16)!
+            let red = linear(value >> 16), green = linear((value >> 8) & 0xFF), blue = linear(value & 0xFF)
+            return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+        }
+        for (theme, block) in [("light", light), ("dark", dark)] {
+            let background = luminance(try colour("bg-code", in: block))
+            for name in ["fg", "code-keyword", "code-type", "code-string", "code-number", "code-comment", "code-title"] {
+                let foreground = luminance(try colour(name, in: block))
+                let ratio = (max(foreground, background) + 0.05) / (min(foreground, background) + 0.05)
+                XCTAssertGreaterThanOrEqual(ratio, 4.5, "\(theme): --\(name) on --bg-code")
+            }
+        }
+    }
+}

@@ -16,8 +16,8 @@ enum SiteStyle {
       /* The chart library's theme variables (see Sources/Charts/Theme.swift). */
       --tn-chart-bg: #fdfdfc; --tn-chart-fg: #1f2328; --tn-chart-muted: #59636e; --tn-chart-grid: #e6e4de;
       --tn-chart-halo: #fdfdfc;
-      --code-keyword: #a626a4; --code-type: #0b6e99; --code-string: #2f7d32; --code-number: #b35900;
-      --code-comment: #7c8591; --code-title: #4055c4;
+      --code-keyword: #a626a4; --code-type: #0b6e99; --code-string: #2f7d32; --code-number: #a85300;
+      --code-comment: #687079; --code-title: #4055c4;
       --sidebar-width: 17rem; --content-width: \#(contentWidthRem)rem;
       color-scheme: light;
     }
