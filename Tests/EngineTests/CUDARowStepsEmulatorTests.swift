@@ -2,8 +2,10 @@
 // kernel emulator, with its three blocks side by side and really waiting for
 // one another in grid_barrier, against the row kernels it strings together,
 // launched one after another as the trainer launches them: three steps of a
-// network of 37 inputs, hidden layers of 300 (dropout 0.4) and 70 (dropout
-// 0.2) and 10 classes, plain SGD fused, a rate per step. The stages are the
+// network of 37 inputs, hidden layers of 300 (dropout 0.4), 70 (0.2) and 40
+// (0.1) and 10 classes, plain SGD fused, a rate per step, so that every stage
+// kind runs in every role the tutorial network gives it (two hidden forward
+// stages, a backward stage with an input gradient and one without). The stages are the
 // row kernels' own functions and every sum is in a fixed order, so the two
 // must agree bit for bit: the parameters, the loss, its log and the
 // counters. The table is packed here as CUDANetwork.rowStageTable packs it
@@ -27,18 +29,20 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         table.insert(table.end(), row.begin(), row.end());
     }
 
-    const int F0 = 37, H0 = 300, H1 = 70, C = 10;
+    const int F0 = 37, H0 = 300, H1 = 70, H2 = 40, C = 10;
     // The flat parameters as the plan lays them out: each hidden layer's weights, then its bias, gain and shift.
-    const int W0 = 0, B0 = W0 + H0 * F0, W1 = B0 + 3 * H0, B1 = W1 + H1 * H0, W2 = B1 + 3 * H1, B2 = W2 + C * H1, P = B2 + C;
+    const int W0 = 0, B0 = W0 + H0 * F0, W1 = B0 + 3 * H0, B1 = W1 + H1 * H0, W2 = B1 + 3 * H1, B2 = W2 + H2 * H1,
+              W3 = B2 + 3 * H2, B3 = W3 + C * H2, P = B3 + C;
 
     // Everything one training run writes.
     struct Run {
-        std::vector<float> params, grads, x, z0, xb0, stats0, act0, z1, xb1, stats1, act1, logits, dh0;
+        std::vector<float> params, grads, x, z0, xb0, stats0, act0, z1, xb1, stats1, act1, z2, xb2, stats2, act2, logits,
+                           dh0, dh1;
         std::vector<int> label = {-1};
         std::vector<unsigned> counters = {0, 0, 0, 0};
         std::vector<double> accumulators = {0, 0, 0, 0}, lossLog = std::vector<double>(4, -1.0);
         Run(const std::vector<float>& initial) : params(initial), grads(P), x(F0), z0(H0), xb0(H0), stats0(2), act0(H0),
-            z1(H1), xb1(H1), stats1(2), act1(H1), logits(C), dh0(H0) {}
+            z1(H1), xb1(H1), stats1(2), act1(H1), z2(H2), xb2(H2), stats2(2), act2(H2), logits(C), dh0(H0), dh1(H1) {}
     };
 
     int main(int argc, char** argv) {
@@ -47,11 +51,17 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         auto labels = input<int>("labels");
         auto order = input<int>("order");
         auto initial = input<float>("params");
-        std::vector<int> runs = {B0, 3 * H0, B1, 3 * H1, W2, C * H1 + C};
+        // The small parameters and the last Linear, which the last stage updates (run 0 by its last block).
+        std::vector<int> runs = {B0, 3 * H0, B1, 3 * H1, B2, 3 * H2, W3, C * H2 + C};
         std::vector<double> scalars = {1, 1, 1, 0, 0, 0, 0, 0, 0.05, 0.02, 0.03};
-        const float eps = 1e-5f, scale = 1.0f / (1.0f - 0.4f);
+        const float eps = 1e-5f, scale0 = 1.0f / (1.0f - 0.4f), scale1 = 1.0f / (1.0f - 0.2f);
 
-        // The four stages of a step, as a table.
+        // The six stages of a step, as a table: the first layer's product, the
+        // next two layers' LayerNorms and products, the head (the last
+        // hidden layer's backward), then the middle layer's backward (its
+        // input gradient; the last hidden layer's weights updated) and the
+        // first's (its own weights and the middle layer's updated, the runs
+        // by the grid and its last block).
         auto table = [&](Run& r) {
             float* p = r.params.data(); float* g = r.grads.data();
             std::vector<u64> t;
@@ -59,34 +69,46 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
                   r.z0.data(), r.counters.data());
             stage(t, ROW_STAGE_HIDDEN_FORWARD, r.z0.data(), p + B0, p + B0 + H0, p + B0 + 2 * H0, H0, eps, 0.4f, 11u, 22u, 3u,
                   r.xb0.data(), r.stats0.data(), r.act0.data(), p + W1, H1, r.z1.data(), r.counters.data());
-            stage(t, ROW_STAGE_HEAD, r.z1.data(), p + B1, p + B1 + H1, p + B1 + 2 * H1, H1, eps, 0.2f, 33u, 44u, 7u, r.xb1.data(),
-                  r.stats1.data(), r.act1.data(), p + W2, p + B2, C, r.logits.data(), g + W2, g + B2, r.label.data(),
-                  r.accumulators.data(), r.counters.data(), 1e30, r.lossLog.data(), 4, g + B1 + H1, g + B1 + 2 * H1, g + B1,
-                  p + W1, r.act0.data(), H0, nullptr, r.dh0.data());
-            stage(t, ROW_STAGE_HIDDEN_BACKWARD, r.dh0.data(), r.xb0.data(), r.stats0.data(), r.act0.data(), scale, p + B0 + H0, H0,
+            stage(t, ROW_STAGE_HIDDEN_FORWARD, r.z1.data(), p + B1, p + B1 + H1, p + B1 + 2 * H1, H1, eps, 0.2f, 33u, 44u, 7u,
+                  r.xb1.data(), r.stats1.data(), r.act1.data(), p + W2, H2, r.z2.data(), r.counters.data());
+            stage(t, ROW_STAGE_HEAD, r.z2.data(), p + B2, p + B2 + H2, p + B2 + 2 * H2, H2, eps, 0.1f, 55u, 66u, 9u, r.xb2.data(),
+                  r.stats2.data(), r.act2.data(), p + W3, p + B3, C, r.logits.data(), g + W3, g + B3, r.label.data(),
+                  r.accumulators.data(), r.counters.data(), 1e30, r.lossLog.data(), 4, g + B2 + H2, g + B2 + 2 * H2, g + B2,
+                  p + W2, r.act1.data(), H1, nullptr, r.dh1.data());
+            stage(t, ROW_STAGE_HIDDEN_BACKWARD, r.dh1.data(), r.xb1.data(), r.stats1.data(), r.act1.data(), scale1, p + B1 + H1, H1,
+                  g + B1 + H1, g + B1 + 2 * H1, g + B1, p + W1, r.act0.data(), H0, nullptr, r.dh0.data(), scalars.data(), 3,
+                  r.counters.data(), p + W2, g + B2, H2, nullptr, nullptr, 0, p, g);
+            stage(t, ROW_STAGE_HIDDEN_BACKWARD, r.dh0.data(), r.xb0.data(), r.stats0.data(), r.act0.data(), scale0, p + B0 + H0, H0,
                   g + B0 + H0, g + B0 + 2 * H0, g + B0, p + W0, r.x.data(), F0, nullptr, nullptr, scalars.data(), 3,
-                  r.counters.data(), p + W1, g + B1, H1, p + W0, runs.data(), 3, p, g);
+                  r.counters.data(), p + W1, g + B1, H1, p + W0, runs.data(), 4, p, g);
             return t;
         };
 
         // The row kernels, one launch after another, three steps.
         Run separate(initial);
         for (int step = 0; step < 3; ++step) {
-            float* p = separate.params.data(); float* g = separate.grads.data();
             Run& r = separate;
+            float* p = r.params.data(); float* g = r.grads.data();
             run(3, 256, [&] { row_first_forward(data.data(), labels.data(), order.data(), r.x.data(), r.label.data(), F0, p + W0, H0,
                                                 r.z0.data(), r.counters.data()); });
             run(3, 256, [&] { row_hidden_forward(r.z0.data(), p + B0, p + B0 + H0, p + B0 + 2 * H0, H0, eps, 0.4f, 11u, 22u, 3u,
                                                  r.xb0.data(), r.stats0.data(), r.act0.data(), p + W1, H1, r.z1.data(),
                                                  r.counters.data()); });
-            run(3, 256, [&] { row_head(r.z1.data(), p + B1, p + B1 + H1, p + B1 + 2 * H1, H1, eps, 0.2f, 33u, 44u, 7u, r.xb1.data(),
-                                       r.stats1.data(), r.act1.data(), p + W2, p + B2, C, r.logits.data(), g + W2, g + B2,
+            run(3, 256, [&] { row_hidden_forward(r.z1.data(), p + B1, p + B1 + H1, p + B1 + 2 * H1, H1, eps, 0.2f, 33u, 44u, 7u,
+                                                 r.xb1.data(), r.stats1.data(), r.act1.data(), p + W2, H2, r.z2.data(),
+                                                 r.counters.data()); });
+            run(3, 256, [&] { row_head(r.z2.data(), p + B2, p + B2 + H2, p + B2 + 2 * H2, H2, eps, 0.1f, 55u, 66u, 9u, r.xb2.data(),
+                                       r.stats2.data(), r.act2.data(), p + W3, p + B3, C, r.logits.data(), g + W3, g + B3,
                                        r.label.data(), r.accumulators.data(), r.counters.data(), 1e30, r.lossLog.data(), 4,
-                                       g + B1 + H1, g + B1 + 2 * H1, g + B1, p + W1, r.act0.data(), H0, nullptr, r.dh0.data()); });
-            run(3, 256, [&] { row_hidden_backward(r.dh0.data(), r.xb0.data(), r.stats0.data(), r.act0.data(), scale, p + B0 + H0, H0,
-                                                  g + B0 + H0, g + B0 + 2 * H0, g + B0, p + W0, r.x.data(), F0, nullptr, nullptr,
-                                                  scalars.data(), 3, r.counters.data(), p + W1, g + B1, H1, p + W0, runs.data(), 3,
-                                                  p, g); });
+                                       g + B2 + H2, g + B2 + 2 * H2, g + B2, p + W2, r.act1.data(), H1, nullptr, r.dh1.data()); });
+            run(3, 256, [&] { row_hidden_backward(r.dh1.data(), r.xb1.data(), r.stats1.data(), r.act1.data(), scale1, p + B1 + H1,
+                                                  H1, g + B1 + H1, g + B1 + 2 * H1, g + B1, p + W1, r.act0.data(), H0, nullptr,
+                                                  r.dh0.data(), scalars.data(), 3, r.counters.data(), p + W2, g + B2, H2, nullptr,
+                                                  nullptr, 0, p, g); });
+            run(3, 256, [&] { row_hidden_backward(r.dh0.data(), r.xb0.data(), r.stats0.data(), r.act0.data(), scale0, p + B0 + H0,
+                                                  H0, g + B0 + H0, g + B0 + 2 * H0, g + B0, p + W0, r.x.data(), F0, nullptr,
+                                                  nullptr, scalars.data(), 3, r.counters.data(), p + W1, g + B1, H1, p + W0,
+                                                  runs.data(), 4, p, g); });
         }
 
         // The persistent kernel, the same three steps in one cooperative launch.
@@ -94,7 +116,7 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         auto stages = table(persistent);
         std::vector<unsigned> barrier = {0, 0};
         runCooperative(3, 256, [&](unsigned b) {
-            COOPERATIVE_CALL(b, row_training_steps(stages.data(), 4, 3, barrier.data()));
+            COOPERATIVE_CALL(b, row_training_steps(stages.data(), 6, 3, barrier.data()));
         });
 
         output("separate_params", separate.params); output("persistent_params", persistent.params);
@@ -108,16 +130,17 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
     """#
 
     func testPersistentKernelRunsTheRowKernelsStepsWithItsBlocksSideBySide() throws {
-        let (f0, h0, h1, c) = (37, 300, 70, 10)
+        let (f0, h0, h1, h2, c) = (37, 300, 70, 40, 10)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-steps-emulator-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 9)
         func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }
-        // Weights, then bias, gain (about 1) and shift, per hidden layer; the last Linear.
-        var parameters = random(h0 * f0, -0.3, 0.3) + random(h0, -0.3, 0.3) + random(h0, 0.5, 1.5) + random(h0, -0.5, 0.5)
-        parameters += random(h1 * h0, -0.1, 0.1) + random(h1, -0.3, 0.3) + random(h1, 0.5, 1.5) + random(h1, -0.5, 0.5)
-        parameters += random(c * h1, -0.3, 0.3) + random(c, -0.3, 0.3)
+        /// A hidden layer's weights, then its bias, gain (about 1) and shift.
+        func hidden(_ inputs: Int, _ outputs: Int, _ spread: Float) -> [Float] {
+            random(outputs * inputs, -spread, spread) + random(outputs, -0.3, 0.3) + random(outputs, 0.5, 1.5) + random(outputs, -0.5, 0.5)
+        }
+        let parameters = hidden(f0, h0, 0.3) + hidden(h0, h1, 0.1) + hidden(h1, h2, 0.15) + random(c * h2, -0.3, 0.3) + random(c, -0.3, 0.3)
         try KernelEmulator.write(random(5 * f0, -2, 2), "data", in: directory)
         try KernelEmulator.write([3, 9, 0, 4, 7] as [Int32], "labels", in: directory)
         try KernelEmulator.write([3, 1, 4, 0, 2] as [Int32], "order", in: directory)
@@ -133,10 +156,10 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
             XCTAssertTrue(a.count == b.count && differing == 0, "\(what): \(differing) of \(b.count) differ", line: line)
         }
         assertSame(persistent, separate, "the persistent kernel's parameters after three steps")
-        // Every part moved: the first layer's weights and small parameters, the second's, the last Linear.
-        for (name, range) in [("W0", 0..<(h0 * f0)), ("bias, gain, shift 0", (h0 * f0)..<(h0 * f0 + 3 * h0)),
-                              ("W1", (h0 * f0 + 3 * h0)..<(h0 * f0 + 3 * h0 + h1 * h0)),
-                              ("last Linear", (parameters.count - c * h1 - c)..<parameters.count)] {
+        // Every part moved: each hidden layer's weights, the first's small parameters, the last Linear.
+        let w1 = h0 * f0 + 3 * h0, w2 = w1 + h1 * h0 + 3 * h1
+        for (name, range) in [("W0", 0..<(h0 * f0)), ("bias, gain, shift 0", (h0 * f0)..<w1), ("W1", w1..<(w1 + h1 * h0)),
+                              ("W2", w2..<(w2 + h2 * h1)), ("last Linear", (parameters.count - c * h2 - c)..<parameters.count)] {
             XCTAssertNotEqual(Array(separate[range]), Array(parameters[range]), "\(name) moved")
         }
         assertSame(try KernelEmulator.read(Float.self, "persistent_grads", in: directory),
@@ -149,7 +172,7 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         XCTAssertTrue(lossLog.prefix(3).allSatisfy { $0 > 0 } && lossLog[3] == -1, "three steps logged: \(lossLog)")
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "persistent_counters", in: directory), [3, 3, 0, 0])
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "separate_counters", in: directory), [3, 3, 0, 0])
-        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "barrier", in: directory), [0, 12],
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "barrier", in: directory), [0, 18],
                        "a round per stage of each step, and the count back at 0")
     }
 }
