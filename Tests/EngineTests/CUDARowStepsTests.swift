@@ -101,13 +101,15 @@ final class CUDARowStepsTests: XCTestCase {
                 let device = EmulatedDevice()
                 let model = Sequential.perceptron(sizes: [24, 40, 32, 10], dropout: [0.3, 0.1], seed: 6)
                 var steps = 0
-                let result = try CUDATrainer(model: model, optimizer: optimizer,
-                                             options: CUDATrainingOptions(stepsPerGraph: 8, persistentRowSteps: persistent),
-                                             device: device)
-                    .fit(train: train, test: test, configuration: configuration) { event in
-                        if case .step = event { steps += 1 }
-                    }
+                let trainer = try CUDATrainer(model: model, optimizer: optimizer,
+                                              options: CUDATrainingOptions(stepsPerGraph: 8, persistentRowSteps: persistent),
+                                              device: device)
+                let result = try trainer.fit(train: train, test: test, configuration: configuration) { event in
+                    if case .step = event { steps += 1 }
+                }
                 XCTAssertEqual(steps, 3 * 45, "\(optimizer.name): every step's loss reported")
+                XCTAssertEqual(trainer.ranPersistentSteps, persistent && optimizer.kernelName == "sgd_update",
+                               "\(optimizer.name): whether the persistent kernel ran (tn bench reports it)")
                 runs.append((model.parameterSnapshot(), result.trainLosses + result.testLosses, device.launchesByKernel,
                              device.cooperativeLaunches))
             }

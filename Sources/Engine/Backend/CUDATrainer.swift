@@ -61,6 +61,8 @@ public final class CUDATrainer {
     public let optimizer: DeviceOptimizer
     public let options: CUDATrainingOptions
     private let context: KernelDevice
+    /// Whether the last `fit` ran its epochs' steps in the persistent kernel (TN_CUDA_PERSISTENT).
+    public private(set) var ranPersistentSteps = false
 
     /// The device that runs the training, for provenance lines.
     public var device: DeviceDescription { context.device }
@@ -175,6 +177,13 @@ public final class CUDATrainer {
         let rowStepsLaunch = rowSteps && persistent
             ? try network.prepareRowTrainingSteps(data: trainInputs.address, labels: trainLabels.address, order: order.address)
             : nil
+        ranPersistentSteps = rowStepsLaunch != nil
+        if rowSteps && persistent && rowStepsLaunch == nil {
+            // Asked for, and a batch-1 run it could take but for this: say so, so that a timing is not misread.
+            let why = network.fusesRowUpdate ? "\(device.name) cannot launch a kernel cooperatively"
+                : "only plain SGD (no momentum, weight decay, clipping or recorded gradient norms) runs inside it"
+            FileHandle.standardError.write(Data("note: the persistent batch-1 kernel (TN_CUDA_PERSISTENT) is not used for this run: \(why); each step is its own launches\n".utf8))
+        }
         let chunk = min(options.stepsPerGraph, max(fullSteps, 1))
         let singleStep = fullSteps > 0 && rowStepsLaunch == nil ? try context.capture { try enqueueStep(rows: batchSize) } : nil
         let manySteps = chunk > 1 && fullSteps >= chunk && rowStepsLaunch == nil
