@@ -73,19 +73,29 @@ __device__ __forceinline__ void store_release(u32* address, u32 value) {
 // A barrier across every block of a cooperative launch (all resident at
 // once), over two words of device memory that start at 0: state[0] counts
 // the blocks that have arrived in this round, state[1] the rounds completed.
-// Thread 0 of each block reads the round, makes the block's writes visible
-// to the device (__threadfence: the block's threads wrote before the
-// __syncthreads) and arrives; the last to arrive takes in every other
-// block's writes (the fence after its atomic), puts the count back to 0 and
-// releases the next round, which the others wait for with acquiring loads.
-// The fence after the wait keeps any line of this SM's L1 written elsewhere
-// from being read stale. No block can arrive at the next round before the
-// count is back at 0: it must first see the round move, which is released
-// after the reset.
+// Each block keeps the round it is in (grid_barrier_round, read once by
+// grid_barrier_start when the kernel begins), so that arriving costs no
+// read of it. Thread 0 makes the block's writes visible to the device
+// (__threadfence: the block's threads wrote before the __syncthreads) and
+// arrives; the last to arrive takes in every other block's writes (the
+// fence after its atomic), puts the count back to 0 and releases the next
+// round, which the others wait for with acquiring loads. The fence after
+// the wait keeps any line of this SM's L1 written elsewhere from being read
+// stale. No block can arrive at the next round before the count is back at
+// 0: it must first see the round move, which is released after the reset.
+__shared__ u32 grid_barrier_round;
+
+// At the start of a kernel that meets at grid_barrier: the rounds completed
+// so far (every launch before it has finished, so all blocks read the same).
+__device__ void grid_barrier_start(const u32* state) {
+    if (threadIdx.x == 0) grid_barrier_round = load_acquire(state + 1);
+    __syncthreads();
+}
+
 __device__ void grid_barrier(u32* state) {
     __syncthreads();
     if (threadIdx.x == 0) {
-        const u32 round = load_acquire(state + 1);
+        const u32 round = grid_barrier_round;
         __threadfence();
         if (atomicAdd(state, 1u) == gridDim.x - 1) {
             __threadfence();
@@ -99,6 +109,7 @@ __device__ void grid_barrier(u32* state) {
             }
         }
         __threadfence();
+        grid_barrier_round = round + 1u;
     }
     __syncthreads();
 }

@@ -94,6 +94,7 @@ __device__ void run_row_stage(const u64* stage, u32* gridBarrier) {
 // first stage's barrier orders each step after the step before it, whose
 // last stage updated the first layer's weights and moved the counters on.
 extern "C" __global__ void row_training_steps(const u64* stages, int stageCount, int steps, u32* gridBarrier) {
+    grid_barrier_start(gridBarrier);
     for (int step = 0; step < steps; ++step)
         for (int k = 0; k < stageCount; ++k) run_row_stage(stages + (long long)k * ROW_STAGE_SLOTS, gridBarrier);
 }
