@@ -47,13 +47,15 @@
 //    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out;
 //  - the persistent batch-1 kernel (RowStepsKernel.swift, eighth session):
 //    its CUDA C on the kernel emulator with three blocks side by side,
-//    meeting at a real grid barrier, bit for bit against the row kernels
+//    meeting at a real grid barrier, over the three hidden layers of the
+//    tutorial network's shape, bit for bit against the row kernels
 //    launched one after another (and failing when the barrier does not
 //    wait, or a stage reads a slot as another argument); the stage table's
 //    packing and the dispatcher's reads against the row kernels'
 //    signatures; the trainer with it on the emulated device, bit for bit
-//    against the row kernels' graphs; NVRTC compiles it (245 registers,
-//    43 KB of shared memory, no spills: one 256-thread block per SM);
+//    against the row kernels' graphs; NVRTC compiles it (246 registers,
+//    43 KB of shared memory, no spills: one 256-thread block per SM), and
+//    its only loads through the non-coherent cache are of its stage table;
 //    cuLaunchCooperativeKernel, cuOccupancyMaxActiveBlocksPerMultiprocessor
 //    and CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH against cuda.h.
 //
