@@ -204,12 +204,7 @@ final class CUDAContext: KernelDevice {
     /// `synchronizeAfterLaunch`, faults inside the kernel do too.
     func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, overlapping: Bool,
                 _ arguments: [KernelArgument]) throws {
-        guard let function = functions[name] else {
-            throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
-        }
-        try KernelSignatures.check(name, arguments)
-        guard blocks > 0 else { return }
-        let status = Self.withArgumentPointers(arguments) { pointers in
+        try enqueueLaunch(name, blocks: blocks, threads: threads, arguments, call: "cuLaunchKernel") { function, pointers in
             if overlapping && overlapsLaunches, let launchKernelEx = driver.launchKernelEx {
                 return Self.withOverlappingLaunchConfiguration(blocks: blocks, threads: threads, stream: stream) {
                     launchKernelEx($0, function, pointers, nil)
@@ -217,10 +212,30 @@ final class CUDAContext: KernelDevice {
             }
             return driver.launchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, pointers, nil)
         }
-        try driver.check(status, "cuLaunchKernel(\(name), \(blocks)×\(threads))")
+    }
+
+    /// What every launch does around the driver's call (`issue`): the
+    /// kernel by name, its arguments checked against its signature and laid
+    /// out, the status checked, and with `synchronizeAfterLaunch` a
+    /// synchronisation that names the kernel if it faulted.
+    private func enqueueLaunch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument], call: String,
+                               _ issue: (CUhandle, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult) throws {
+        let function = try self.function(name, call: call)
+        try KernelSignatures.check(name, arguments)
+        guard blocks > 0 else { return }
+        let status = Self.withArgumentPointers(arguments) { issue(function, $0) }
+        try driver.check(status, "\(call)(\(name), \(blocks)×\(threads))")
         if synchronizeAfterLaunch && !capturing {
             try synchronize("kernel \(name) (cuStreamSynchronize)")
         }
+    }
+
+    /// The module's kernel `name`; an error naming `call` if there is none.
+    private func function(_ name: String, call: String) throws -> CUhandle {
+        guard let function = functions[name] else {
+            throw CUDAError(call: "\(call)(\(name))", code: -1, message: "no such kernel in the module")
+        }
+        return function
     }
 
     /// A CUlaunchConfig (cuda.h) for a one-dimensional launch on `stream`
@@ -257,9 +272,7 @@ final class CUDAContext: KernelDevice {
     /// multiprocessors; 0 where the device or driver cannot launch
     /// cooperatively.
     func cooperativeBlockLimit(_ name: String, threads: Int) throws -> Int {
-        guard let function = functions[name] else {
-            throw CUDAError(call: "cooperativeBlockLimit(\(name))", code: -1, message: "no such kernel in the module")
-        }
+        let function = try self.function(name, call: "cuOccupancyMaxActiveBlocksPerMultiprocessor")
         guard supportsCooperativeLaunch, let occupancy = driver.occupancyMaxActiveBlocksPerMultiprocessor else { return 0 }
         var perMultiprocessor: Int32 = 0
         try driver.check(occupancy(&perMultiprocessor, function, Int32(threads), 0),
@@ -271,20 +284,12 @@ final class CUDAContext: KernelDevice {
     /// its blocks may wait for one another (grid_barrier). The driver refuses
     /// a grid larger than cooperativeBlockLimit.
     func launchCooperative(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
-        guard let function = functions[name] else {
-            throw CUDAError(call: "launchCooperative(\(name))", code: -1, message: "no such kernel in the module")
-        }
         guard supportsCooperativeLaunch, let launchCooperativeKernel = driver.launchCooperativeKernel else {
             throw CUDAError(call: "cuLaunchCooperativeKernel(\(name))", code: -1,
                             message: "this device or driver cannot launch cooperatively")
         }
-        try KernelSignatures.check(name, arguments)
-        let status = Self.withArgumentPointers(arguments) { pointers in
+        try enqueueLaunch(name, blocks: blocks, threads: threads, arguments, call: "cuLaunchCooperativeKernel") { function, pointers in
             launchCooperativeKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, pointers)
-        }
-        try driver.check(status, "cuLaunchCooperativeKernel(\(name), \(blocks)×\(threads))")
-        if synchronizeAfterLaunch && !capturing {
-            try synchronize("kernel \(name) (cuStreamSynchronize)")
         }
     }
 

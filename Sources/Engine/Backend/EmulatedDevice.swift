@@ -78,15 +78,20 @@ final class EmulatedDevice: KernelDevice {
     private(set) var overlappingLaunches = 0
 
     func launch(_ name: String, blocks: Int, threads: Int, overlapping: Bool, _ arguments: [KernelArgument]) throws {
+        try enqueueLaunch(name, blocks: blocks, arguments, call: "launch")
+        if overlapping { overlappingLaunches += 1 }
+    }
+
+    /// A launch's checks, counts and work (the kernel's twin), as on the GPU:
+    /// an unknown kernel or a misplaced argument (against the CUDA C
+    /// signature) fails here.
+    private func enqueueLaunch(_ name: String, blocks: Int, _ arguments: [KernelArgument], call: String) throws {
         guard KernelSource.kernelNames.contains(name) else {
-            throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
+            throw CUDAError(call: "\(call)(\(name))", code: -1, message: "no such kernel in the module")
         }
-        // The CUDA C signature, as on the GPU: a misplaced argument fails here.
         try KernelSignatures.check(name, arguments)
         launches += 1
         launchesByKernel[name, default: 0] += 1
-        if overlapping { overlappingLaunches += 1 }
-        let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }
     }
 
@@ -103,14 +108,8 @@ final class EmulatedDevice: KernelDevice {
     }
 
     func launchCooperative(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
-        guard KernelSource.kernelNames.contains(name) else {
-            throw CUDAError(call: "launchCooperative(\(name))", code: -1, message: "no such kernel in the module")
-        }
-        try KernelSignatures.check(name, arguments)
-        launches += 1
+        try enqueueLaunch(name, blocks: blocks, arguments, call: "launchCooperative")
         cooperativeLaunches += 1
-        launchesByKernel[name, default: 0] += 1
-        try enqueue { try Self.run(name, blocks: blocks, arguments) }
     }
 
     /// row_training_steps's twin: each stage of the table, decoded with its

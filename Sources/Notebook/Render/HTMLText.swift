@@ -21,12 +21,20 @@ enum HTMLText {
 
     /// Text content of an HTML fragment: tags removed, common entities decoded.
     static func plainText(_ html: String) -> String {
-        var text = html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
-        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
-            text = text.replacingOccurrences(of: entity, with: value)
-        }
+        let text = unescape(html.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression))
         return text.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
             .trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The entities `escape` writes (and cmark), decoded; &amp; last, so
+    /// that "&amp;lt;" stays "&lt;".
+    static func unescape(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var result = text
+        for (entity, value) in [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")] {
+            result = result.replacingOccurrences(of: entity, with: value)
+        }
+        return result
     }
 
     /// A heading's anchor: lower case, words joined by '-', as GitHub does.

@@ -45,7 +45,7 @@ enum SyntaxHighlighter {
             let language = String(afterOpening[..<quote])
             let escaped = String(afterOpening[afterOpening.index(after: tagEnd)..<close.lowerBound])
             let tag = String(rest[start.lowerBound...tagEnd])
-            if let highlighted = Self.html(unescape(escaped), language: language) {
+            if let highlighted = Self.html(HTMLText.unescape(escaped), language: language) {
                 result += tag + highlighted + "</code></pre>"
             } else {
                 result += tag + escaped + "</code></pre>"
@@ -55,13 +55,6 @@ enum SyntaxHighlighter {
         return result + rest
     }
 
-    /// The text of cmark's escaped code (it writes &amp; &lt; &gt; &quot;).
-    static func unescape(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
-    }
 }
 
 /// Text of unicode scalars, escaped for HTML, with spans.
