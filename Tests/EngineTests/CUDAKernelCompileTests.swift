@@ -87,8 +87,9 @@ final class CUDAKernelCompileTests: XCTestCase {
             XCTAssertTrue(load.base == row && load.offset < 8 * KernelSource.rowStageSlots,
                           "a non-coherent load outside the stage table: [\(load.base)+\(load.offset)]")
         }
-        XCTAssertTrue(body.contains("ld.acquire.gpu"), "the grid barrier's acquiring loads")
+        XCTAssertTrue(body.contains("ld.relaxed.gpu"), "the grid barrier's polling loads")
         XCTAssertTrue(body.contains("st.release.gpu"), "the grid barrier's releasing store")
+        XCTAssertTrue(body.contains("fence.acq_rel.gpu"), "the grid barrier's fences")
     }
 
     func testCompileErrorCarriesNVRTCsLogWithTheLine() throws {

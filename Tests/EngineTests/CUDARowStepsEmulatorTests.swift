@@ -114,7 +114,7 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         // The persistent kernel, the same three steps in one cooperative launch.
         Run persistent(initial);
         auto stages = table(persistent);
-        std::vector<unsigned> barrier = {0, 0};
+        std::vector<unsigned> barrier(\#(KernelSource.gridBarrierWords), 0u);
         runCooperative(3, 256, [&](unsigned b) {
             COOPERATIVE_CALL(b, row_training_steps(stages.data(), 6, 3, barrier.data()));
         });
@@ -128,6 +128,35 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         return 0;
     }
     """#
+
+    static let barrierMain = #"""
+    int main(int argc, char** argv) {
+        directory = argv[1];
+        const unsigned blocks = 4, threads = 64;
+        const int rounds = 60;
+        std::vector<unsigned> marks(blocks * threads, 0u), mismatches = {0u}, barrier(\#(KernelSource.gridBarrierWords), 0u);
+        runCooperative(blocks, threads, [&](unsigned b) {
+            COOPERATIVE_CALL(b, grid_barrier_check(marks.data(), rounds, mismatches.data(), barrier.data()));
+        });
+        output("marks", marks); output("mismatches", mismatches); output("barrier", barrier);
+        return 0;
+    }
+    """#
+
+    /// grid_barrier_check (the self-test's check of the barrier) with four
+    /// blocks side by side: no read after a barrier misses the round written
+    /// before it, and the state ends with the count at 0 and two rounds a
+    /// round. (Mutation checks: a barrier that does not wait makes reads miss.)
+    func testGridBarrierCheckSeesEveryWriteWithBlocksSideBySide() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-grid-barrier-emulator-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try KernelEmulator.compileAndRun(main: Self.barrierMain, in: directory, cooperativeCopies: 4)
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "mismatches", in: directory), [0])
+        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "marks", in: directory), [UInt32](repeating: 60, count: 4 * 64))
+        let barrier = try KernelEmulator.read(UInt32.self, "barrier", in: directory)
+        XCTAssertEqual([barrier[0], barrier[KernelSource.gridBarrierRoundWord]], [0, 120])
+    }
 
     func testPersistentKernelRunsTheRowKernelsStepsWithItsBlocksSideBySide() throws {
         let (f0, h0, h1, h2, c) = (37, 300, 70, 40, 10)
@@ -172,7 +201,9 @@ final class CUDARowStepsEmulatorTests: XCTestCase {
         XCTAssertTrue(lossLog.prefix(3).allSatisfy { $0 > 0 } && lossLog[3] == -1, "three steps logged: \(lossLog)")
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "persistent_counters", in: directory), [3, 3, 0, 0])
         XCTAssertEqual(try KernelEmulator.read(UInt32.self, "separate_counters", in: directory), [3, 3, 0, 0])
-        XCTAssertEqual(try KernelEmulator.read(UInt32.self, "barrier", in: directory), [0, 18],
+        let barrier = try KernelEmulator.read(UInt32.self, "barrier", in: directory)
+        XCTAssertEqual([barrier[0], barrier[KernelSource.gridBarrierRoundWord]], [0, 18],
                        "a round per stage of each step, and the count back at 0")
+        XCTAssertEqual(barrier.count, KernelSource.gridBarrierWords)
     }
 }

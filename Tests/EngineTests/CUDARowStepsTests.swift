@@ -79,6 +79,31 @@ final class CUDARowStepsTests: XCTestCase {
         XCTAssertEqual(Array(table[1...3]), [0x1000, 0x2000, 0x3000])
     }
 
+    /// TN_CUDA_PERSISTENT_BLOCKS sets the persistent kernel's grid, which
+    /// must fit on the device at once; unset, a block per multiprocessor.
+    func testThePersistentGridIsABlockPerMultiprocessorOrTheSetting() throws {
+        XCTAssertNil(try CUDANetwork.persistentBlocksSetting(environment: [:]))
+        XCTAssertEqual(try CUDANetwork.persistentBlocksSetting(environment: ["TN_CUDA_PERSISTENT_BLOCKS": " 33"]), 33)
+        for bad in ["0", "-4", "half", ""] {
+            XCTAssertThrowsError(try CUDANetwork.persistentBlocksSetting(environment: ["TN_CUDA_PERSISTENT_BLOCKS": bad])) { error in
+                XCTAssertEqual("\(error)", "TN_CUDA_PERSISTENT_BLOCKS=\(bad): must be a whole number of at least 1 (blocks of the "
+                               + "persistent batch-1 kernel); unset it for a block per multiprocessor")
+            }
+        }
+        let device = EmulatedDevice()
+        let network = try CUDANetwork(context: device, plan: try NetworkPlan(.tutorialNetwork()), optimizer: .sgd(learningRate: 0.1),
+                                      batchCapacity: 1)
+        let limit = try device.cooperativeBlockLimit("row_training_steps", threads: KernelSource.blockSize)
+        let byDefault = try XCTUnwrap(try network.prepareRowTrainingSteps(data: 0x1000, labels: 0x2000, order: 0x3000))
+        XCTAssertEqual(byDefault.blocks, min(max(1, device.device.multiprocessors), limit))
+        let seven = try XCTUnwrap(try network.prepareRowTrainingSteps(data: 0x1000, labels: 0x2000, order: 0x3000, blocks: 7))
+        XCTAssertEqual(seven.blocks, 7)
+        XCTAssertThrowsError(try network.prepareRowTrainingSteps(data: 0x1000, labels: 0x2000, order: 0x3000, blocks: limit + 1)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_PERSISTENT_BLOCKS=\(limit + 1): at most \(limit) blocks of the persistent "
+                                              + "batch-1 kernel fit on"), "\(error)")
+        }
+    }
+
     /// With TN_CUDA_PERSISTENT on, a batch-1 run with plain SGD makes one
     /// cooperative launch per epoch and ends where the row kernels' graphs
     /// end, bit for bit (the same kernels' twins in the same order); with

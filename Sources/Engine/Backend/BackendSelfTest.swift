@@ -329,14 +329,14 @@ public enum BackendSelfTest {
         // steps in one cooperative launch, against the row kernels launched
         // step by step. Its stages are those kernels' own functions, so any
         // difference at all (a race at a grid barrier) fails.
-        func tenSGDSteps(persistent: Bool) throws -> (parameters: [Float], counters: [UInt32], loss: Double)? {
+        func tenSGDSteps(persistent: Bool, blocks: Int? = nil) throws -> (parameters: [Float], counters: [UInt32], loss: Double)? {
             let network = try CUDANetwork(context: context, plan: plan, optimizer: .sgd(learningRate: 0.05), batchCapacity: 1, rateCount: 2)
             try network.uploadLearningRates([0.05, 0.02])
             try network.uploadParameters(dropoutModel.parameterSnapshot())
             try network.setCounters(stepInEpoch: 0, completedSteps: 0)
             if persistent {
                 guard let launch = try network.prepareRowTrainingSteps(data: examples.data.address, labels: examples.labels.address,
-                                                                       order: examples.order.address) else { return nil }
+                                                                       order: examples.order.address, blocks: blocks) else { return nil }
                 try network.enqueueRowTrainingSteps(launch, steps: 10)
             } else {
                 for _ in 0..<10 {
@@ -347,18 +347,59 @@ public enum BackendSelfTest {
             return (try network.downloadParameters(), try network.readCounters(),
                     try network.readAccumulators()[KernelSource.Accumulator.trainingLossSum])
         }
-        if let persistent = try tenSGDSteps(persistent: true), let launched = try tenSGDSteps(persistent: false) {
-            let steps = "persistent kernel: 10 steps of plain SGD with dropout in one launch"
-            checks.append(SelfTestCheck(name: "GPU \(steps) vs the row kernels launched step by step (bit for bit)",
-                                        error: relativeError(persistent.parameters, launched.parameters), tolerance: 0))
-            checks.append(SelfTestCheck(name: "GPU \(steps): loss sum vs the row kernels' (bit for bit)",
-                                        error: abs(persistent.loss - launched.loss) / max(abs(launched.loss), 1e-30), tolerance: 0))
-            checks.append(SelfTestCheck(name: "GPU step counters after \(steps): \(persistent.counters)",
-                                        error: persistent.counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+        // At the default grid (a block per multiprocessor) and at 5 blocks
+        // (TN_CUDA_PERSISTENT_BLOCKS), where each block takes many rows.
+        if let launched = try tenSGDSteps(persistent: false), try context.cooperativeBlockLimit("row_training_steps", threads: KernelSource.blockSize) >= 5 {
+            for blocks in [nil, 5] {
+                guard let persistent = try tenSGDSteps(persistent: true, blocks: blocks) else { continue }
+                let grid = blocks.map { " of \($0) blocks" } ?? ""
+                let steps = "persistent kernel: 10 steps of plain SGD with dropout in one launch\(grid)"
+                checks.append(SelfTestCheck(name: "GPU \(steps) vs the row kernels launched step by step (bit for bit)",
+                                            error: relativeError(persistent.parameters, launched.parameters), tolerance: 0))
+                checks.append(SelfTestCheck(name: "GPU \(steps): loss sum vs the row kernels' (bit for bit)",
+                                            error: abs(persistent.loss - launched.loss) / max(abs(launched.loss), 1e-30), tolerance: 0))
+                checks.append(SelfTestCheck(name: "GPU step counters after \(steps): \(persistent.counters)",
+                                            error: persistent.counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
+            }
+            // The barrier on its own, at the default grid and at a half and a quarter of it.
+            let limit = try context.cooperativeBlockLimit("grid_barrier_check", threads: KernelSource.blockSize)
+            let grid = min(max(1, context.device.multiprocessors), limit)
+            for blocks in Set([grid, max(1, grid / 2), max(1, grid / 4)]).sorted(by: >) {
+                checks.append(try gridBarrierCheck(context, blocks: blocks))
+            }
         } else {
             checks.append(SelfTestCheck(name: "persistent kernel: not run (this device cannot launch cooperatively)", error: 0, tolerance: 0))
         }
         return checks
+    }
+
+    /// grid_barrier on its own, over many rounds with `blocks` blocks (which
+    /// must fit at once): every thread's read of another block's slot after
+    /// the barrier must see that round's write (mismatches 0), the count must
+    /// be back at 0 and the rounds moved on by two a round. The name gives the
+    /// time a barrier took, by the host's clock around the launch, as a
+    /// figure to compare with a step's (not a limit).
+    static func gridBarrierCheck(_ context: KernelDevice, blocks: Int, rounds: Int = 5_000) throws -> SelfTestCheck {
+        let marks = try context.allocate(bytes: 4 * blocks * KernelSource.blockSize)
+        let mismatches = try context.allocate(bytes: 4)
+        let state = try context.allocate(bytes: 4 * KernelSource.gridBarrierWords)
+        try context.zero(marks.address, bytes: 4 * blocks * KernelSource.blockSize)
+        try context.zero(mismatches.address, bytes: 4)
+        try context.zero(state.address, bytes: 4 * KernelSource.gridBarrierWords)
+        let start = Date()
+        try context.launchCooperative("grid_barrier_check", blocks: blocks, threads: KernelSource.blockSize, [
+            .pointer(marks.address), .int(Int32(rounds)), .pointer(mismatches.address), .pointer(state.address),
+        ])
+        let missed = try context.download(UInt32.self, count: 1, from: mismatches.address, zero: 0)[0]
+        let seconds = Date().timeIntervalSince(start)
+        let words = try context.download(UInt32.self, count: KernelSource.gridBarrierWords, from: state.address, zero: 0)
+        let written = try context.download(UInt32.self, count: blocks * KernelSource.blockSize, from: marks.address, zero: 0)
+        let wrong = Int(missed) + (words[0] == 0 ? 0 : 1) + (words[KernelSource.gridBarrierRoundWord] == UInt32(2 * rounds) ? 0 : 1)
+            + written.filter { $0 != UInt32(rounds) }.count
+        let each = String(format: "%.2f", seconds * 1e6 / Double(2 * rounds))
+        return SelfTestCheck(name: "GPU grid barrier: \(2 * rounds) barriers across \(blocks) block\(blocks == 1 ? "" : "s"), every read after one saw "
+                                 + "the writes before it (\(missed) missed; about \(each) µs a barrier)",
+                             error: Double(wrong), tolerance: 0)
     }
 
     /// After ten steps: the parameters against the twin's (FP32's limit), and

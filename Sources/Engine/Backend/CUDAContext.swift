@@ -113,13 +113,14 @@ final class CUDAContext: KernelDevice {
         try blas.setWorkspace(blasWorkspace.address, bytes: blasWorkspace.bytes)
 
         let driver = self.driver
-        var (binary, cached) = try KernelCompiler.cubin(for: description)
+        let source = try KernelSource.moduleSource(environment: ProcessInfo.processInfo.environment)
+        var (binary, cached) = try KernelCompiler.cubin(for: description, source: source)
         var module: CUhandle?
         var status = binary.withUnsafeBytes { driver.moduleLoadData(&module, $0.baseAddress!) }
         if status != CUDAConstant.success && cached {
             // A stale or damaged cache entry: compile afresh once.
-            KernelCompiler.evict(for: description)
-            (binary, cached) = try KernelCompiler.cubin(for: description)
+            KernelCompiler.evict(for: description, source: source)
+            (binary, cached) = try KernelCompiler.cubin(for: description, source: source)
             status = binary.withUnsafeBytes { driver.moduleLoadData(&module, $0.baseAddress!) }
         }
         try driver.check(status, "cuModuleLoadData")

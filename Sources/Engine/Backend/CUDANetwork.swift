@@ -634,7 +634,7 @@ final class CUDANetwork {
     }
 
     /// What one launch of row_training_steps needs: the stage table and the
-    /// grid barrier's two words on the device, and the grid.
+    /// grid barrier's state on the device (KernelSource.gridBarrierWords), and the grid.
     final class RowStepsLaunch {
         let table: DeviceBuffer
         let gridBarrier: DeviceBuffer
@@ -658,23 +658,43 @@ final class CUDANetwork {
                                on: "an epoch's batch-1 steps run in one persistent launch", off: "each step is its own launches")
     }
 
+    /// TN_CUDA_PERSISTENT_BLOCKS: the persistent kernel's grid, a whole
+    /// number from 1 up to the blocks that fit on the device at once; unset,
+    /// nil (a block per multiprocessor). Fewer blocks make each grid barrier
+    /// cheaper and each stage's share of the work larger, so that one run on
+    /// a GPU can time several grids (`scripts/gpu-check rows`).
+    static func persistentBlocksSetting(environment: [String: String]) throws -> Int? {
+        guard let text = environment["TN_CUDA_PERSISTENT_BLOCKS"] else { return nil }
+        guard let blocks = Int(text.trimmingCharacters(in: .whitespaces)), blocks >= 1 else {
+            throw SettingError(name: "TN_CUDA_PERSISTENT_BLOCKS", value: text,
+                               problem: "must be a whole number of at least 1 (blocks of the persistent batch-1 kernel); unset it for a block per multiprocessor")
+        }
+        return blocks
+    }
+
     /// Prepares row_training_steps for steps of one example, as rowStages
     /// takes them, with plain SGD fused; nil where it cannot run them: an
     /// update that is not fused (fusesRowUpdate), or a device that cannot
-    /// launch cooperatively. The grid is a block per multiprocessor, or as
-    /// many as fit at once if fewer.
-    func prepareRowTrainingSteps(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr) throws -> RowStepsLaunch? {
+    /// launch cooperatively. The grid is `blocks` (which must fit on the
+    /// device at once), or by default a block per multiprocessor, or as many
+    /// as fit at once if fewer.
+    func prepareRowTrainingSteps(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr,
+                                 blocks requested: Int? = nil) throws -> RowStepsLaunch? {
         guard rowLayers != nil, fusesRowUpdate else { return nil }
         let limit = try context.cooperativeBlockLimit("row_training_steps", threads: KernelSource.blockSize)
         guard limit > 0 else { return nil }
+        if let requested, !(1...limit).contains(requested) {
+            throw SettingError(name: "TN_CUDA_PERSISTENT_BLOCKS", value: "\(requested)",
+                               problem: "at most \(limit) blocks of the persistent batch-1 kernel fit on \(context.device.name) at once; ask for 1 to \(limit), or unset it for a block per multiprocessor")
+        }
         let stages = rowStages(data: data, labels: dataLabels, order: order, fused: true)
         let table = Self.rowStageTable(stages)
         let tableBuffer = try context.allocate(bytes: 8 * table.count)
         try context.upload(table, to: tableBuffer.address)
-        let gridBarrier = try context.allocate(bytes: 8)
-        try context.upload([0, 0] as [UInt32], to: gridBarrier.address)
+        let gridBarrier = try context.allocate(bytes: 4 * KernelSource.gridBarrierWords)
+        try context.upload([UInt32](repeating: 0, count: KernelSource.gridBarrierWords), to: gridBarrier.address)
         return RowStepsLaunch(table: tableBuffer, gridBarrier: gridBarrier, stageCount: stages.count,
-                              blocks: min(max(1, context.device.multiprocessors), limit))
+                              blocks: requested ?? min(max(1, context.device.multiprocessors), limit))
     }
 
     /// Enqueues `steps` training steps of one example in one launch of row_training_steps.

@@ -175,7 +175,8 @@ public final class CUDATrainer {
         let persistent = try options.persistentRowSteps
             ?? CUDANetwork.persistentRowStepsSetting(environment: ProcessInfo.processInfo.environment)
         let rowStepsLaunch = rowSteps && persistent
-            ? try network.prepareRowTrainingSteps(data: trainInputs.address, labels: trainLabels.address, order: order.address)
+            ? try network.prepareRowTrainingSteps(data: trainInputs.address, labels: trainLabels.address, order: order.address,
+                                                  blocks: CUDANetwork.persistentBlocksSetting(environment: ProcessInfo.processInfo.environment))
             : nil
         ranPersistentSteps = rowStepsLaunch != nil
         if rowSteps && persistent && rowStepsLaunch == nil {

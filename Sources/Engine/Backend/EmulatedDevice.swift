@@ -140,7 +140,13 @@ final class EmulatedDevice: KernelDevice {
             try runRowTrainingSteps(stages: UnsafePointer(UnsafeMutablePointer<UInt64>(bitPattern: UInt(address(a[0])))!),
                                     stageCount: int(a[1]), steps: int(a[2]), blocks: blocks)
             // Each stage's barrier completes a round, as on the GPU.
-            gridBarrier[1] &+= UInt32(truncatingIfNeeded: int(a[1]) * int(a[2]))
+            gridBarrier[KernelSource.gridBarrierRoundWord] &+= UInt32(truncatingIfNeeded: int(a[1]) * int(a[2]))
+        case "grid_barrier_check":
+            // Blocks run one after another here, so every read sees its round: the marks end at the last round.
+            let rounds = int(a[1])
+            let marks = uints(a[0])
+            for slot in 0..<(blocks * KernelSource.blockSize) { marks[slot] = UInt32(truncatingIfNeeded: rounds) }
+            uints(a[3])[KernelSource.gridBarrierRoundWord] &+= UInt32(truncatingIfNeeded: 2 * rounds)
         case "gather_batch":
             let counters = uints(a[8])
             KernelTwins.gatherBatch(data: floats(a[0]), labels: ints(a[1]), order: ints(a[2]), batch: floats(a[3]),

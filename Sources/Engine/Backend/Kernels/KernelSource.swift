@@ -71,6 +71,28 @@ enum KernelSource {
     /// Every kernel of the module: the ones whose signatures the source declares.
     static var kernelNames: [String] { KernelSignatures.all.keys.sorted() }
 
+    /// The module as the GPU compiles it: `source`, after a #define for each
+    /// name in TN_CUDA_KERNEL_DEFINES (NAME or NAME=VALUE, separated by
+    /// spaces), so that one run on a GPU can time variants the source keeps
+    /// behind #ifdef (`scripts/gpu-check rows`). The defines are part of what
+    /// the compiled kernels' cache key hashes.
+    static func moduleSource(environment: [String: String]) throws -> String {
+        guard let text = environment["TN_CUDA_KERNEL_DEFINES"] else { return source }
+        var defines = ""
+        for item in text.split(separator: " ") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = parts[0]
+            guard let first = name.first, first.isLetter || first == "_",
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+                  parts.count == 1 || !parts[1].isEmpty else {
+                throw SettingError(name: "TN_CUDA_KERNEL_DEFINES", value: text,
+                                   problem: "'\(item)' is not NAME or NAME=VALUE (a C identifier, then optionally = and a value); separate several with spaces")
+            }
+            defines += "#define \(name)" + (parts.count == 2 ? " \(parts[1])" : "") + "\n"
+        }
+        return defines + source
+    }
+
     /// Everything NVRTC compiles: the network's kernels, the optimizers',
     /// then the batch-1 row kernels (RowKernels.swift), which fuse SGD, and
     /// the persistent kernel that runs their stages (RowStepsKernel.swift).

@@ -33,6 +33,12 @@ extension KernelSource {
     /// The widest layer (input, hidden or classes) the row kernels take: their shared arrays.
     static let rowMaxFeatures = 1024
 
+    /// grid_barrier's state, in 32-bit words: the arrival count at word 0,
+    /// the rounds completed at gridBarrierRoundWord (128 bytes on, a cache
+    /// line of its own); all 0 before the first launch.
+    static let gridBarrierRoundWord = 32
+    static let gridBarrierWords = 64
+
     static let rowKernels = #"""
 
 // ---- One example at a time (batch 1) ---------------------------------------------
@@ -41,6 +47,9 @@ extension KernelSource {
 #define ROW_THREADS \#(blockSize)
 #define ROW_LANE_LOADS (ROW_MAX_FEATURES / 32)
 #define ROW_COLUMN_LOADS (ROW_MAX_FEATURES / (ROW_THREADS / 4))
+// A thread's elements of a row of features: i = threadIdx.x + ROW_THREADS·k,
+// k < ROW_FEATURE_LOADS (every row kernel runs ROW_THREADS threads a block).
+#define ROW_FEATURE_LOADS (ROW_MAX_FEATURES / ROW_THREADS)
 
 // Each kernel below is a stage function (…_stage) called by a one-line
 // kernel. A stage waits, before it reads what the stage ahead of it wrote, in
@@ -49,16 +58,18 @@ extension KernelSource {
 // (RowStepsKernel.swift), which runs every stage of many steps in one launch,
 // for every block of the grid to arrive at grid_barrier.
 
-// ld.acquire / st.release at the scope of the whole GPU (sm_70 and later);
-// on the CPU (the kernel emulator, which runs blocks side by side for the
-// persistent kernel), the compiler's atomics of the same order.
-__device__ __forceinline__ u32 load_acquire(const u32* address) {
+// Memory operations at the scope of the whole GPU (sm_70 and later) for
+// grid_barrier: a relaxed (but strong) load, a release store and an
+// acquire-release fence. On the CPU (the kernel emulator, which runs blocks
+// side by side for the persistent kernel), the compiler's atomics of the
+// same order.
+__device__ __forceinline__ u32 load_relaxed(const u32* address) {
 #if defined(__CUDA_ARCH__)
     u32 value;
-    asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(value) : "l"(address) : "memory");
+    asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(value) : "l"(address) : "memory");
     return value;
 #else
-    return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(address, __ATOMIC_RELAXED);
 #endif
 }
 
@@ -70,25 +81,40 @@ __device__ __forceinline__ void store_release(u32* address, u32 value) {
 #endif
 }
 
+__device__ __forceinline__ void fence_acq_rel() {
+#if defined(__CUDA_ARCH__)
+    asm volatile("fence.acq_rel.gpu;" ::: "memory");
+#else
+    __atomic_thread_fence(__ATOMIC_ACQ_REL);
+#endif
+}
+
 // A barrier across every block of a cooperative launch (all resident at
-// once), over two words of device memory that start at 0: state[0] counts
-// the blocks that have arrived in this round, state[1] the rounds completed.
-// Each block keeps the round it is in (grid_barrier_round, read once by
-// grid_barrier_start when the kernel begins), so that arriving costs no
-// read of it. Thread 0 makes the block's writes visible to the device
-// (__threadfence: the block's threads wrote before the __syncthreads) and
-// arrives; the last to arrive takes in every other block's writes (the
-// fence after its atomic), puts the count back to 0 and releases the next
-// round, which the others wait for with acquiring loads. The fence after
-// the wait keeps any line of this SM's L1 written elsewhere from being read
-// stale. No block can arrive at the next round before the count is back at
-// 0: it must first see the round move, which is released after the reset.
+// once), over device memory that starts at 0: word 0 counts the blocks that
+// have arrived in this round, word GRID_BARRIER_ROUND (a cache line of its
+// own, so that polling it does not queue behind the arrivals' atomics) the
+// rounds completed. Each block keeps the round it is in
+// (grid_barrier_round, read once by grid_barrier_start when the kernel
+// begins), so that arriving costs no read of it.
+//
+// Thread 0 arrives for its block (whose threads wrote before the
+// __syncthreads) with a fence then a relaxed atomic: a release pattern, so
+// that whoever takes in this arrival takes in the block's writes. The last
+// to arrive takes in every arrival (a fence after its atomic, which read
+// them all), puts the count back to 0 and releases the next round; the
+// others poll with relaxed loads and take in the last one's release with a
+// fence once the round moves (an acquire pattern). Acquire-release fences
+// are enough for this and cheaper than __threadfence's sequentially
+// consistent ones. No block can arrive at the next round before the count
+// is back at 0: it must first see the round move, which is released after
+// the reset.
+#define GRID_BARRIER_ROUND \#(gridBarrierRoundWord)
 __shared__ u32 grid_barrier_round;
 
 // At the start of a kernel that meets at grid_barrier: the rounds completed
 // so far (every launch before it has finished, so all blocks read the same).
 __device__ void grid_barrier_start(const u32* state) {
-    if (threadIdx.x == 0) grid_barrier_round = load_acquire(state + 1);
+    if (threadIdx.x == 0) grid_barrier_round = load_relaxed(state + GRID_BARRIER_ROUND);
     __syncthreads();
 }
 
@@ -96,22 +122,40 @@ __device__ void grid_barrier(u32* state) {
     __syncthreads();
     if (threadIdx.x == 0) {
         const u32 round = grid_barrier_round;
-        __threadfence();
+        fence_acq_rel();
         if (atomicAdd(state, 1u) == gridDim.x - 1) {
-            __threadfence();
+            fence_acq_rel();
             state[0] = 0u;
-            store_release(state + 1, round + 1u);
+            store_release(state + GRID_BARRIER_ROUND, round + 1u);
         } else {
-            while (load_acquire(state + 1) == round) {
+            while (load_relaxed(state + GRID_BARRIER_ROUND) == round) {
 #if !defined(__CUDA_ARCH__)
                 host_pause();  // the CPU's threads outnumber its cores: let the others run
 #endif
             }
+            fence_acq_rel();
         }
-        __threadfence();
         grid_barrier_round = round + 1u;
     }
     __syncthreads();
+}
+
+// A check of grid_barrier (tn selftest): `rounds` rounds in which every
+// thread writes the round into its own slot of `marks` (a slot per thread of
+// the grid), meets every other block at the barrier, then reads the slot of
+// a thread of another block (a different one each round) and counts any
+// slot that does not hold the round in `mismatches`. A second barrier keeps
+// every block from writing the next round before all have read this one.
+// Launched cooperatively, with gridBarrier's state as row_training_steps's.
+extern "C" __global__ void grid_barrier_check(u32* marks, int rounds, u32* mismatches, u32* gridBarrier) {
+    grid_barrier_start(gridBarrier);
+    for (int round = 1; round <= rounds; ++round) {
+        marks[blockIdx.x * blockDim.x + threadIdx.x] = (u32)round;
+        grid_barrier(gridBarrier);
+        const u32 block = (blockIdx.x + 1u + (u32)round) % gridDim.x, thread = (threadIdx.x + (u32)round) % blockDim.x;
+        if (marks[block * blockDim.x + thread] != (u32)round) atomicAdd(mismatches, 1u);
+        grid_barrier(gridBarrier);
+    }
 }
 
 // Before a stage reads what the stage ahead of it wrote.
@@ -190,6 +234,63 @@ __device__ __forceinline__ void load_column_share(const float* weight, int featu
     }
 }
 
+// Operands loaded per thread before any store, in the loops that update or
+// write many elements (row_outer_product_rows, row_fused_sgd).
+#ifndef ROW_UPDATE_BATCH
+#define ROW_UPDATE_BATCH 8
+#endif
+
+// How many of the rows o = blockIdx.x, blockIdx.x + gridDim.x, … (< outputs) are this block's.
+__device__ __forceinline__ int block_row_count(int outputs) {
+    return (int)blockIdx.x < outputs ? (outputs - 1 - (int)blockIdx.x) / (int)gridDim.x + 1 : 0;
+}
+
+// Over this block's rows o of a row-major matrix with `inputs` columns, the
+// outer product d[o]·v[i]: with `weight`, θ[o, i] ← θ[o, i] − rate·(d[o]·v[i])
+// (sgd_update's arithmetic for that gradient), otherwise gradient[o, i] =
+// d[o]·v[i]. The block's rows are one index space over its threads, which
+// walk it blockDim.x elements at a time (row r, column i of the block's
+// rows), and each thread loads the operands of ROW_UPDATE_BATCH elements
+// before it stores any of them, so that it waits for memory once a batch. (A
+// loop of one element a trip waits once an element: nothing lets the
+// compiler move the next trip's loads above this trip's store. For the first
+// layer's 784 inputs, that was about 12 waits a step.) The walk adds and
+// compares instead of dividing, and the batch's loop bodies are short: every
+// kernel's code is fetched afresh each step, so its size is on the step's
+// critical path.
+__device__ __forceinline__ void row_outer_product_rows(float* __restrict__ weight, float* __restrict__ gradient,
+                                                       const float* d, const float* v, int outputs, int inputs,
+                                                       float rate) {
+    const int rows = block_row_count(outputs), step = blockDim.x;
+    int r = (int)threadIdx.x / inputs, i = (int)threadIdx.x - r * inputs;
+    while (r < rows) {
+        float dk[ROW_UPDATE_BATCH], vk[ROW_UPDATE_BATCH], old[ROW_UPDATE_BATCH];
+        // Loads only (no arithmetic on what they bring, which would wait for it)...
+        int lr = r, li = i;
+#pragma unroll
+        for (int k = 0; k < ROW_UPDATE_BATCH; ++k) {
+            if (lr < rows) {
+                const int o = (int)blockIdx.x + lr * (int)gridDim.x;
+                dk[k] = d[o];
+                vk[k] = v[li];
+                if (weight) old[k] = weight[(long long)o * inputs + li];
+            }
+            for (li += step; li >= inputs; li -= inputs) ++lr;
+        }
+        // ...then the arithmetic and the stores, over the same elements.
+#pragma unroll
+        for (int k = 0; k < ROW_UPDATE_BATCH; ++k) {
+            if (r < rows) {
+                const long long at = (long long)((int)blockIdx.x + r * (int)gridDim.x) * inputs + i;
+                const float product = dk[k] * vk[k];
+                if (weight) weight[at] = old[k] - rate * product;
+                else gradient[at] = product;
+            }
+            for (i += step; i >= inputs; i -= inputs) ++r;
+        }
+    }
+}
+
 // A hidden layer's forward after its product z, in every block:
 // xb = z + bias, its LayerNorm and the ReLU-dropout of that, as
 // layer_norm_forward computes row 0, into xb and h (shared). Block 0 writes
@@ -199,6 +300,36 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
                                 const u32* counters, float* xb, float* h, float* scratch, float* xbOut,
                                 float* statistics, float* activated) {
     const bool writer = blockIdx.x == 0;
+#ifndef ROW_UNBATCHED_LN
+    // Every load of the thread's elements first, then the arithmetic on them,
+    // so that the thread waits for memory once rather than once an element.
+    const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
+    float zk[ROW_FEATURE_LOADS], bk[ROW_FEATURE_LOADS], gk[ROW_FEATURE_LOADS], sk[ROW_FEATURE_LOADS];
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i < features) {
+            zk[k] = z[i];
+            bk[k] = bias[i];
+            gk[k] = gain[i];
+            sk[k] = shift[i];
+        }
+    }
+    // Each thread reads back only the elements it wrote itself: no barrier needed.
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i < features) xb[i] = zk[k] + bk[k];
+    }
+    const float2 moments = row_mean_and_inverse_deviation(xb, features, epsilon, scratch);
+    const float mean = moments.x, inverseDeviation = moments.y;
+    const float scale = 1.0f / (1.0f - probability);
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i >= features) continue;
+        const float normalized = (xb[i] - mean) * inverseDeviation * gk[k] + sk[k];
+#else
     // Each thread reads back only the elements it wrote itself: no barrier needed.
     for (int i = threadIdx.x; i < features; i += blockDim.x) xb[i] = z[i] + bias[i];
     const float2 moments = row_mean_and_inverse_deviation(xb, features, epsilon, scratch);
@@ -207,6 +338,7 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
     const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (xb[i] - mean) * inverseDeviation * gain[i] + shift[i];
+#endif
         const float value = relu_dropout_element(normalized, i, probability, scale, seedLow, seedHigh, stream, step);
         h[i] = value;
         if (writer) {
@@ -240,6 +372,40 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
                                              float* scratch, float* partials, float (&columns)[ROW_COLUMN_LOADS],
                                              float* __restrict__ updatedWeight, float rate) {
     const bool writer = blockIdx.x == 0;
+#ifndef ROW_UNBATCHED_LN
+    // Every load of the thread's elements first (as in row_normalize).
+    float xk[ROW_FEATURE_LOADS], dk[ROW_FEATURE_LOADS], ak[ROW_FEATURE_LOADS], gk[ROW_FEATURE_LOADS];
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i < features) {
+            xk[k] = xb[i];
+            dk[k] = dh[i];
+            ak[k] = activated ? activated[i] : 1.0f;
+            gk[k] = gain[i];
+        }
+    }
+    // x̂ and layer_norm_upstream's value (from the loaded dh and ReLU-dropout
+    // output) at each element, kept with γ for the second pass.
+    float sumG = 0.0f, sumGX = 0.0f;
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        if ((int)threadIdx.x + ROW_THREADS * k >= features) continue;
+        xk[k] = (xk[k] - mean) * inverseDeviation;
+        dk[k] = !activated ? dk[k] : ak[k] != 0.0f ? dk[k] * scale : 0.0f;
+        const float g = dk[k] * gk[k];
+        sumG += g;
+        sumGX += g * xk[k];
+    }
+    const float meanG = block_sum(sumG, scratch) / (float)features;
+    const float meanGX = block_sum(sumGX, scratch) / (float)features;
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i >= features) continue;
+        const float normalized = xk[k], upstream = dk[k];
+        const float value = layer_norm_input_gradient(upstream, gk[k], normalized, meanG, meanGX, inverseDeviation);
+#else
     float sumG = 0.0f, sumGX = 0.0f;
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         const float normalized = (xb[i] - mean) * inverseDeviation;
@@ -253,6 +419,7 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
         const float normalized = (xb[i] - mean) * inverseDeviation;
         const float upstream = layer_norm_upstream(dh, activated, scale, i);
         const float value = layer_norm_input_gradient(upstream, gain[i], normalized, meanG, meanGX, inverseDeviation);
+#endif
         dx[i] = value;
         if (writer) {
             gainGradient[i] = upstream * normalized;
@@ -265,6 +432,10 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
     // (plain SGD fused into the step, for a first layer, whose weights no
     // block reads here), the weights updated at once as sgd_update would;
     // or neither (fused: the next kernel updates them, see row_fused_sgd).
+#ifndef ROW_UNBATCHED_UPDATES
+    if (weightGradient || updatedWeight)
+        row_outer_product_rows(weightGradient ? nullptr : updatedWeight, weightGradient, dx, v, features, inputs, rate);
+#else
     if (weightGradient || updatedWeight)
         for (int o = blockIdx.x; o < features; o += gridDim.x) {
             const float d = dx[o];
@@ -275,6 +446,7 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
                 for (int i = threadIdx.x; i < inputs; i += blockDim.x)
                     updatedWeight[row + i] = updatedWeight[row + i] - rate * (d * v[i]);
         }
+#endif
     if (!inputGradient) return;
     const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
@@ -400,11 +572,28 @@ __device__ void row_head_stage(const float* z, const float* bias, const float* g
     const long long weights = (long long)classes * features;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < weights; e += (long long)gridDim.x * blockDim.x)
         outputWeightGradient[e] = dz[e / features] * h[e % features];
+#ifndef ROW_UNBATCHED_DH
+    // dh[c], the classes in order; ROW_UPDATE_BATCH classes' weights loaded at a time.
+    for (int c = threadIdx.x; c < features; c += blockDim.x) {
+        float sum = 0.0f;
+        for (int first = 0; first < classes; first += ROW_UPDATE_BATCH) {
+            float w[ROW_UPDATE_BATCH];
+#pragma unroll
+            for (int k = 0; k < ROW_UPDATE_BATCH; ++k)
+                w[k] = first + k < classes ? outputWeight[(long long)(first + k) * features + c] : 0.0f;
+#pragma unroll
+            for (int k = 0; k < ROW_UPDATE_BATCH; ++k)
+                if (first + k < classes) sum += w[k] * dz[first + k];
+        }
+        dh[c] = sum;
+    }
+#else
     for (int c = threadIdx.x; c < features; c += blockDim.x) {
         float sum = 0.0f;
         for (int o = 0; o < classes; ++o) sum += outputWeight[(long long)o * features + c] * dz[o];
         dh[c] = sum;
     }
+#endif
     __syncthreads();
     row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
                  biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns,
@@ -445,6 +634,24 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
                               const float* __restrict__ upperDx, const float* __restrict__ upperInput,
                               int upperOutputs, int upperInputs, const int* runs, int runCount,
                               float* __restrict__ parameters, const float* __restrict__ gradients, u32* counters) {
+#ifndef ROW_UNBATCHED_UPDATES
+    if (update && upperWeight)
+        row_outer_product_rows(upperWeight, nullptr, upperDx, upperInput, upperOutputs, upperInputs, rate);
+    if (!runs) return;
+    if (update) {
+        // Runs 1… as one index space over the grid's threads: one trip each
+        // where the grid has as many threads as they have elements (a loop per
+        // run waited for memory once a run).
+        int total = 0;
+        for (int r = 1; r < runCount; ++r) total += runs[2 * r + 1];
+        for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < total; e += gridDim.x * blockDim.x) {
+            int r = 1, local = e;
+            while (local >= runs[2 * r + 1]) local -= runs[2 * r + 1], ++r;
+            const int at = runs[2 * r] + local;
+            parameters[at] = parameters[at] - rate * gradients[at];
+        }
+    }
+#else
     if (update && upperWeight)
         for (int o = blockIdx.x; o < upperOutputs; o += gridDim.x) {
             const float d = upperDx[o];
@@ -458,6 +665,7 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
             for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x)
                 parameters[offset + i] = parameters[offset + i] - rate * gradients[offset + i];
         }
+#endif
     if (!last_block_to_finish(counters)) return;
     if (update && runCount > 0)
         for (int i = threadIdx.x; i < runs[1]; i += blockDim.x)

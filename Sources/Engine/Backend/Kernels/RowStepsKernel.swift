@@ -89,8 +89,8 @@ __device__ void run_row_stage(const u64* stage, u32* gridBarrier) {
 }
 
 // `steps` training steps, each the table's stages in order. Launched
-// cooperatively with every block resident; gridBarrier is two words of
-// device memory at 0 (and left at 0 again, with its round moved on). The
+// cooperatively with every block resident; gridBarrier is grid_barrier's
+// state (its count at 0, and left at 0 again, with its round moved on). The
 // first stage's barrier orders each step after the step before it, whose
 // last stage updated the first layer's weights and moved the counters on.
 extern "C" __global__ void row_training_steps(const u64* stages, int stageCount, int steps, u32* gridBarrier) {
