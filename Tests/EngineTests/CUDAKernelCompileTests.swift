@@ -31,7 +31,7 @@ final class CUDAKernelCompileTests: XCTestCase {
 
     /// ptxas's report for the H100: every kernel fits in registers (no spills
     /// to local memory) with room for several 256-thread blocks per SM (four;
-    /// three for the batch-1 row kernels; one for the persistent kernel).
+    /// three for the batch-1 row kernels).
     func testNoKernelSpillsRegistersOnHopper() throws {
         let nvrtc = try Self.compiler()
         let (_, log) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",
@@ -53,43 +53,23 @@ final class CUDAKernelCompileTests: XCTestCase {
         // The row kernels hold a lane's share of a weight row (up to 32
         // floats) in registers; they run one block per SM, at most two kernels
         // at a time, so 96 (three 256-thread blocks per SM) is room enough.
-        // The persistent kernel holds any stage's arguments and shares, and
-        // runs alone, a block per SM: 255 registers still fit one block.
-        for (kernel, count) in registers {
-            let limit = kernel == "row_training_steps" ? 255 : kernel.hasPrefix("row_") ? 96 : 64
-            XCTAssertLessThanOrEqual(count, limit, kernel)
-        }
+        for (kernel, count) in registers { XCTAssertLessThanOrEqual(count, kernel.hasPrefix("row_") ? 96 : 64, kernel) }
     }
 
-    /// Inside the persistent kernel, blocks read what other blocks wrote
-    /// earlier in the same launch, which a load through the non-coherent
-    /// cache (ld.global.nc: __ldg, or const __restrict__ kernel parameters,
-    /// which the compiler takes to be read-only for the kernel's life) may
-    /// miss. Its only such loads must be of the stage table's slots, which
-    /// nothing writes: from the stage's row (the register its kind is loaded
-    /// from), within its slots. (A mutation check: reading row_normalize's
-    /// `z` with __ldg fails this test.)
-    func testThePersistentKernelReadsOtherBlocksWritesThroughCoherentLoads() throws {
+    /// A variant chosen with TN_CUDA_KERNEL_DEFINES compiles, and is another
+    /// module: ROW_UPDATE_BATCH, the row kernels' one tunable, at 3.
+    func testAKernelVariantCompilesAsItsOwnModule() throws {
         let nvrtc = try Self.compiler()
-        let ptx = try nvrtc.ptx(source: KernelSource.source, name: "teaching_networks_kernels.cu", architecture: 90,
-                                options: KernelCompiler.options)
-        let start = try XCTUnwrap(ptx.range(of: ".entry row_training_steps("), "no row_training_steps in the PTX")
-        let end = ptx[start.upperBound...].range(of: ".entry ")?.lowerBound ?? ptx.endIndex
-        let body = ptx[start.lowerBound..<end]
-        // ld.global.nc.TYPE  %dest, [%base] or [%base+offset]
-        let loads = body.matches(of: #/ld\.global\.nc\.\w+\s+%\w+,\s*\[(%\w+)(?:\+(\d+))?\]/#)
-            .map { (base: String($0.1), offset: Int($0.2 ?? "0")!) }
-        let kindLoads = loads.filter { $0.offset == 0 }
-        XCTAssertEqual(kindLoads.count, 1, "one read of a stage's kind: \(kindLoads)")
-        let row = try XCTUnwrap(kindLoads.first?.base)
-        XCTAssertGreaterThan(loads.count, 40, "the stage table's slots are read through the read-only cache")
-        for load in loads {
-            XCTAssertTrue(load.base == row && load.offset < 8 * KernelSource.rowStageSlots,
-                          "a non-coherent load outside the stage table: [\(load.base)+\(load.offset)]")
-        }
-        XCTAssertTrue(body.contains("ld.relaxed.gpu"), "the grid barrier's polling loads")
-        XCTAssertTrue(body.contains("st.release.gpu"), "the grid barrier's releasing store")
-        XCTAssertTrue(body.contains("fence.acq_rel.gpu"), "the grid barrier's fences")
+        let source = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UPDATE_BATCH=3"])
+        XCTAssertTrue(source.hasPrefix("#define ROW_UPDATE_BATCH 3\n"))
+        let (variant, _) = try nvrtc.compileWithLog(source: source, name: "teaching_networks_kernels.cu", architecture: 90,
+                                                    options: KernelCompiler.options)
+        let (plain, _) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",
+                                                  architecture: 90, options: KernelCompiler.options)
+        XCTAssertNotEqual(variant, plain, "the define reaches the row kernels")
+        XCTAssertNotEqual(KernelCompiler.cacheFileName(deviceName: "GPU", architecture: 90, source: source, compilerVersion: "13.0"),
+                          KernelCompiler.cacheFileName(deviceName: "GPU", architecture: 90, source: KernelSource.source,
+                                                       compilerVersion: "13.0"))
     }
 
     func testCompileErrorCarriesNVRTCsLogWithTheLine() throws {

@@ -342,6 +342,21 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         }
     }
 
+    /// TN_CUDA_KERNEL_DEFINES puts a #define before the module for each name
+    /// (NAME or NAME=VALUE), and says which item is wrong otherwise.
+    func testKernelDefinesComeBeforeTheModuleSource() throws {
+        XCTAssertEqual(try KernelSource.moduleSource(environment: [:]), KernelSource.source)
+        XCTAssertEqual(try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": ""]), KernelSource.source)
+        XCTAssertEqual(try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UNBATCHED_LN  ROW_UPDATE_BATCH=4"]),
+                       "#define ROW_UNBATCHED_LN\n#define ROW_UPDATE_BATCH 4\n" + KernelSource.source)
+        for bad in ["4X", "A-B", "A=", "=3"] {
+            XCTAssertThrowsError(try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "OK \(bad)"])) { error in
+                XCTAssertEqual("\(error)", "TN_CUDA_KERNEL_DEFINES=OK \(bad): '\(bad)' is not NAME or NAME=VALUE (a C identifier, "
+                               + "then optionally = and a value); separate several with spaces")
+            }
+        }
+    }
+
     /// TN_CUDA_LAYER_NORM_ROWS picks the LayerNorm backward's rows per block
     /// (for timing variants on a GPU); the network trains alike with any.
     func testLayerNormRowsPerBlockComesFromTheEnvironmentAndChangesOnlyRounding() throws {

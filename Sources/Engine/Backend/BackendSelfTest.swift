@@ -243,7 +243,6 @@ public enum BackendSelfTest {
         checks += try rowKernelChecks(context, seed: seed)
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32))
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32, batchSize: 1))
-        checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32, batchSize: 1, persistent: true))
         checks.append(try trainingRunCheck(device: context, seed: seed, tf32: tf32,
                                            optimizer: .nadam(learningRate: 3e-3, weightDecay: 1e-4),
                                            schedule: StepDecay(stepSize: 15, gamma: 0.5), clipNorm: 1))
@@ -324,82 +323,7 @@ public enum BackendSelfTest {
             checks += try tenStepChecks(network, twin: twin, steps: "row kernels: 10 steps of \(optimizer.name) (\(how)) with dropout",
                                         against: "twin, batch 1")
         }
-
-        // The persistent kernel (TN_CUDA_PERSISTENT): the same ten fused SGD
-        // steps in one cooperative launch, against the row kernels launched
-        // step by step. Its stages are those kernels' own functions, so any
-        // difference at all (a race at a grid barrier) fails.
-        func tenSGDSteps(persistent: Bool, blocks: Int? = nil) throws -> (parameters: [Float], counters: [UInt32], loss: Double)? {
-            let network = try CUDANetwork(context: context, plan: plan, optimizer: .sgd(learningRate: 0.05), batchCapacity: 1, rateCount: 2)
-            try network.uploadLearningRates([0.05, 0.02])
-            try network.uploadParameters(dropoutModel.parameterSnapshot())
-            try network.setCounters(stepInEpoch: 0, completedSteps: 0)
-            if persistent {
-                guard let launch = try network.prepareRowTrainingSteps(data: examples.data.address, labels: examples.labels.address,
-                                                                       order: examples.order.address, blocks: blocks) else { return nil }
-                try network.enqueueRowTrainingSteps(launch, steps: 10)
-            } else {
-                for _ in 0..<10 {
-                    try network.enqueueRowTrainingStep(data: examples.data.address, labels: examples.labels.address,
-                                                       order: examples.order.address)
-                }
-            }
-            return (try network.downloadParameters(), try network.readCounters(),
-                    try network.readAccumulators()[KernelSource.Accumulator.trainingLossSum])
-        }
-        // At the default grid (a block per multiprocessor) and at 5 blocks
-        // (TN_CUDA_PERSISTENT_BLOCKS), where each block takes many rows.
-        if let launched = try tenSGDSteps(persistent: false), try context.cooperativeBlockLimit("row_training_steps", threads: KernelSource.blockSize) >= 5 {
-            for blocks in [nil, 5] {
-                guard let persistent = try tenSGDSteps(persistent: true, blocks: blocks) else { continue }
-                let grid = blocks.map { " of \($0) blocks" } ?? ""
-                let steps = "persistent kernel: 10 steps of plain SGD with dropout in one launch\(grid)"
-                checks.append(SelfTestCheck(name: "GPU \(steps) vs the row kernels launched step by step (bit for bit)",
-                                            error: relativeError(persistent.parameters, launched.parameters), tolerance: 0))
-                checks.append(SelfTestCheck(name: "GPU \(steps): loss sum vs the row kernels' (bit for bit)",
-                                            error: abs(persistent.loss - launched.loss) / max(abs(launched.loss), 1e-30), tolerance: 0))
-                checks.append(SelfTestCheck(name: "GPU step counters after \(steps): \(persistent.counters)",
-                                            error: persistent.counters == [10, 10, 0, 0] ? 0 : 1, tolerance: 0))
-            }
-            // The barrier on its own, at the default grid and at a half and a quarter of it.
-            let limit = try context.cooperativeBlockLimit("grid_barrier_check", threads: KernelSource.blockSize)
-            let grid = min(max(1, context.device.multiprocessors), limit)
-            for blocks in Set([grid, max(1, grid / 2), max(1, grid / 4)]).sorted(by: >) {
-                checks.append(try gridBarrierCheck(context, blocks: blocks))
-            }
-        } else {
-            checks.append(SelfTestCheck(name: "persistent kernel: not run (this device cannot launch cooperatively)", error: 0, tolerance: 0))
-        }
         return checks
-    }
-
-    /// grid_barrier on its own, over many rounds with `blocks` blocks (which
-    /// must fit at once): every thread's read of another block's slot after
-    /// the barrier must see that round's write (mismatches 0), the count must
-    /// be back at 0 and the rounds moved on by two a round. The name gives the
-    /// time a barrier took, by the host's clock around the launch, as a
-    /// figure to compare with a step's (not a limit).
-    static func gridBarrierCheck(_ context: KernelDevice, blocks: Int, rounds: Int = 5_000) throws -> SelfTestCheck {
-        let marks = try context.allocate(bytes: 4 * blocks * KernelSource.blockSize)
-        let mismatches = try context.allocate(bytes: 4)
-        let state = try context.allocate(bytes: 4 * KernelSource.gridBarrierWords)
-        try context.zero(marks.address, bytes: 4 * blocks * KernelSource.blockSize)
-        try context.zero(mismatches.address, bytes: 4)
-        try context.zero(state.address, bytes: 4 * KernelSource.gridBarrierWords)
-        let start = Date()
-        try context.launchCooperative("grid_barrier_check", blocks: blocks, threads: KernelSource.blockSize, [
-            .pointer(marks.address), .int(Int32(rounds)), .pointer(mismatches.address), .pointer(state.address),
-        ])
-        let missed = try context.download(UInt32.self, count: 1, from: mismatches.address, zero: 0)[0]
-        let seconds = Date().timeIntervalSince(start)
-        let words = try context.download(UInt32.self, count: KernelSource.gridBarrierWords, from: state.address, zero: 0)
-        let written = try context.download(UInt32.self, count: blocks * KernelSource.blockSize, from: marks.address, zero: 0)
-        let wrong = Int(missed) + (words[0] == 0 ? 0 : 1) + (words[KernelSource.gridBarrierRoundWord] == UInt32(2 * rounds) ? 0 : 1)
-            + written.filter { $0 != UInt32(rounds) }.count
-        let each = String(format: "%.2f", seconds * 1e6 / Double(2 * rounds))
-        return SelfTestCheck(name: "GPU grid barrier: \(2 * rounds) barriers across \(blocks) block\(blocks == 1 ? "" : "s"), every read after one saw "
-                                 + "the writes before it (\(missed) missed; about \(each) µs a barrier)",
-                             error: Double(wrong), tolerance: 0)
     }
 
     /// After ten steps: the parameters against the twin's (FP32's limit), and
@@ -418,12 +342,11 @@ public enum BackendSelfTest {
     /// partial last batch) against the CPU Trainer, without dropout: the same
     /// batches in the same order, so the epoch losses agree to rounding.
     /// Optionally with a learning-rate schedule and clipping.
-    /// At batch 1 (300 examples, 900 steps), the row kernels take the steps;
-    /// with `persistent`, each epoch's in one launch of row_training_steps.
+    /// At batch 1 (300 examples, 900 steps), the row kernels take the steps.
     static func trainingRunCheck(device: KernelDevice, seed: UInt64, tf32: Bool,
                                  optimizer: DeviceOptimizer = .sgd(learningRate: 0.05),
                                  schedule: (any LearningRateSchedule)? = nil, clipNorm: Double? = nil,
-                                 batchSize: Int = 48, persistent: Bool = false) throws -> SelfTestCheck {
+                                 batchSize: Int = 48) throws -> SelfTestCheck {
         let count = batchSize == 1 ? 300 : 1000
         let (inputs, labels) = randomBatch(rows: count, features: 24, classes: 10, seed: seed &+ 7)
         let (testInputs, testLabels) = randomBatch(rows: 300, features: 24, classes: 10, seed: seed &+ 8)
@@ -435,8 +358,7 @@ public enum BackendSelfTest {
         let cpu = Trainer(model: cpuModel, optimizer: optimizer.engineOptimizer()).fit(train: train, test: test, configuration: configuration)
         let gpuModel = models(seed: seed).plain
         let gpu = try CUDATrainer(model: gpuModel, optimizer: optimizer,
-                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8, persistentRowSteps: persistent),
-                                  device: device)
+                                  options: CUDATrainingOptions(tf32: tf32, stepsPerGraph: 8), device: device)
             .fit(train: train, test: test, configuration: configuration)
         let cpuCurve = (cpu.trainLosses + cpu.testLosses).map(Float.init)
         let gpuCurve = (gpu.trainLosses + gpu.testLosses).map(Float.init)
@@ -445,8 +367,7 @@ public enum BackendSelfTest {
         if batchSize == 1 { settings.append("batch 1") }
         if let schedule { settings.append("schedule \(schedule)") }
         if let clipNorm { settings.append("clipped to norm \(clipNorm)") }
-        let how = persistent ? "one persistent launch an epoch" : "graphs, partial batch"
-        return SelfTestCheck(name: "CUDA trainer (\(how); \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",
+        return SelfTestCheck(name: "CUDA trainer (graphs, partial batch; \(settings.joined(separator: ", "))) 3 epochs vs CPU Trainer, losses",
                              error: relativeError(gpuCurve, cpuCurve), tolerance: tf32 ? 2e-2 : 1e-3)
     }
 

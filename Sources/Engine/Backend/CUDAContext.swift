@@ -14,31 +14,6 @@ enum KernelArgument {
     case uint(UInt32)
     case float(Float)
     case double(Double)
-
-    /// The argument in one 64-bit slot of row_training_steps's stage table
-    /// (RowStepsKernel.swift): an address whole, an int's, u32's or float's
-    /// 32 bits in the low half (the high half 0), a double's 64 bits.
-    var slot: UInt64 {
-        switch self {
-        case .pointer(let value): return value
-        case .int(let value): return UInt64(UInt32(bitPattern: value))
-        case .uint(let value): return UInt64(value)
-        case .float(let value): return UInt64(value.bitPattern)
-        case .double(let value): return value.bitPattern
-        }
-    }
-
-    /// The argument of `kind` a slot holds (the inverse of `slot`).
-    init(slot: UInt64, kind: KernelParameterKind) {
-        let low = UInt32(truncatingIfNeeded: slot)
-        switch kind {
-        case .pointer: self = .pointer(slot)
-        case .int: self = .int(Int32(bitPattern: low))
-        case .uint: self = .uint(low)
-        case .float: self = .float(Float(bitPattern: low))
-        case .double: self = .double(Double(bitPattern: slot))
-        }
-    }
 }
 
 /// An instantiated CUDA graph, replayed with one call.
@@ -82,8 +57,6 @@ final class CUDAContext: KernelDevice {
     /// dependent launch): compute capability 9.0 or later, a driver with
     /// cuLaunchKernelEx, and TN_CUDA_OVERLAP not 0.
     let overlapsLaunches: Bool
-    /// Whether the device can launch cooperatively (CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH).
-    let supportsCooperativeLaunch: Bool
 
     /// Opens device 0: primary context, a non-blocking stream (graphs cannot
     /// capture the legacy default stream), cuBLAS and the kernels.
@@ -103,10 +76,6 @@ final class CUDAContext: KernelDevice {
         self.synchronizeAfterLaunch = synchronizeAfterLaunch ?? (ProcessInfo.processInfo.environment["TN_CUDA_SYNC"] == "1")
         overlapsLaunches = try Self.overlapSetting(environment: ProcessInfo.processInfo.environment)
             && description.computeCapability.major >= 9 && driver.launchKernelEx != nil
-        var cooperative: Int32 = 0
-        try driver.check(driver.deviceGetAttribute(&cooperative, CUDAConstant.attributeCooperativeLaunch, handle),
-                         "cuDeviceGetAttribute(COOPERATIVE_LAUNCH)")
-        supportsCooperativeLaunch = cooperative != 0 && driver.launchCooperativeKernel != nil
         blas = try CUBLAS(tf32: tf32)
         try blas.setStream(self.stream)
         blasWorkspace = try Self.allocate(driver: driver, bytes: 32 << 20)
@@ -205,38 +174,37 @@ final class CUDAContext: KernelDevice {
     /// `synchronizeAfterLaunch`, faults inside the kernel do too.
     func launch(_ name: String, blocks: Int, threads: Int = KernelSource.blockSize, overlapping: Bool,
                 _ arguments: [KernelArgument]) throws {
-        try enqueueLaunch(name, blocks: blocks, threads: threads, arguments, call: "cuLaunchKernel") { function, pointers in
-            if overlapping && overlapsLaunches, let launchKernelEx = driver.launchKernelEx {
-                return Self.withOverlappingLaunchConfiguration(blocks: blocks, threads: threads, stream: stream) {
-                    launchKernelEx($0, function, pointers, nil)
-                }
-            }
-            return driver.launchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, pointers, nil)
+        guard let function = functions[name] else {
+            throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
-    }
-
-    /// What every launch does around the driver's call (`issue`): the
-    /// kernel by name, its arguments checked against its signature and laid
-    /// out, the status checked, and with `synchronizeAfterLaunch` a
-    /// synchronisation that names the kernel if it faulted.
-    private func enqueueLaunch(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument], call: String,
-                               _ issue: (CUhandle, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult) throws {
-        let function = try self.function(name, call: call)
         try KernelSignatures.check(name, arguments)
         guard blocks > 0 else { return }
-        let status = Self.withArgumentPointers(arguments) { issue(function, $0) }
-        try driver.check(status, "\(call)(\(name), \(blocks)×\(threads))")
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
+        defer { storage.deallocate() }
+        var pointers: [UnsafeMutableRawPointer?] = []
+        for (index, argument) in arguments.enumerated() {
+            let slot = storage + 8 * index
+            switch argument {
+            case .pointer(let value): slot.storeBytes(of: value, as: UInt64.self)
+            case .int(let value): slot.storeBytes(of: value, as: Int32.self)
+            case .uint(let value): slot.storeBytes(of: value, as: UInt32.self)
+            case .float(let value): slot.storeBytes(of: value, as: Float.self)
+            case .double(let value): slot.storeBytes(of: value, as: Double.self)
+            }
+            pointers.append(slot)
+        }
+        let status = pointers.withUnsafeMutableBufferPointer { buffer in
+            if overlapping && overlapsLaunches, let launchKernelEx = driver.launchKernelEx {
+                return Self.withOverlappingLaunchConfiguration(blocks: blocks, threads: threads, stream: stream) {
+                    launchKernelEx($0, function, buffer.baseAddress, nil)
+                }
+            }
+            return driver.launchKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, buffer.baseAddress, nil)
+        }
+        try driver.check(status, "cuLaunchKernel(\(name), \(blocks)×\(threads))")
         if synchronizeAfterLaunch && !capturing {
             try synchronize("kernel \(name) (cuStreamSynchronize)")
         }
-    }
-
-    /// The module's kernel `name`; an error naming `call` if there is none.
-    private func function(_ name: String, call: String) throws -> CUhandle {
-        guard let function = functions[name] else {
-            throw CUDAError(call: "\(call)(\(name))", code: -1, message: "no such kernel in the module")
-        }
-        return function
     }
 
     /// A CUlaunchConfig (cuda.h) for a one-dimensional launch on `stream`
@@ -266,49 +234,6 @@ final class CUDAContext: KernelDevice {
         configuration.storeBytes(of: UnsafeRawPointer(attribute), toByteOffset: 40, as: UnsafeRawPointer.self)
         configuration.storeBytes(of: UInt32(1), toByteOffset: 48, as: UInt32.self)
         return body(UnsafeRawPointer(configuration))
-    }
-
-    /// Blocks of `name` with `threads` threads that fit on the device at
-    /// once: the occupancy calculator's blocks per multiprocessor times the
-    /// multiprocessors; 0 where the device or driver cannot launch
-    /// cooperatively.
-    func cooperativeBlockLimit(_ name: String, threads: Int) throws -> Int {
-        let function = try self.function(name, call: "cuOccupancyMaxActiveBlocksPerMultiprocessor")
-        guard supportsCooperativeLaunch, let occupancy = driver.occupancyMaxActiveBlocksPerMultiprocessor else { return 0 }
-        var perMultiprocessor: Int32 = 0
-        try driver.check(occupancy(&perMultiprocessor, function, Int32(threads), 0),
-                         "cuOccupancyMaxActiveBlocksPerMultiprocessor(\(name), \(threads) threads)")
-        return Int(perMultiprocessor) * device.multiprocessors
-    }
-
-    /// Launches `name` cooperatively: every block resident at once, so that
-    /// its blocks may wait for one another (grid_barrier). The driver refuses
-    /// a grid larger than cooperativeBlockLimit.
-    func launchCooperative(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
-        guard supportsCooperativeLaunch, let launchCooperativeKernel = driver.launchCooperativeKernel else {
-            throw CUDAError(call: "cuLaunchCooperativeKernel(\(name))", code: -1,
-                            message: "this device or driver cannot launch cooperatively")
-        }
-        try enqueueLaunch(name, blocks: blocks, threads: threads, arguments, call: "cuLaunchCooperativeKernel") { function, pointers in
-            launchCooperativeKernel(function, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, stream, pointers)
-        }
-    }
-
-    /// cuLaunchKernel's kernelParams: a pointer to each argument's value,
-    /// each in an 8-byte slot as `KernelArgument.slot` packs it. The GPU's
-    /// hosts are little-endian, so a 32-bit value's slot starts with its
-    /// own four bytes, which is all the driver reads for it.
-    private static func withArgumentPointers<R>(_ arguments: [KernelArgument],
-                                                _ body: (UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> R) -> R {
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
-        defer { storage.deallocate() }
-        var pointers: [UnsafeMutableRawPointer?] = []
-        for (index, argument) in arguments.enumerated() {
-            let slot = storage + 8 * index
-            slot.storeBytes(of: argument.slot.littleEndian, as: UInt64.self)
-            pointers.append(slot)
-        }
-        return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress) }
     }
 
     // MARK: Graphs

@@ -20,8 +20,6 @@ enum CUDAConstant {
     static let attributeMultiprocessorCount: Int32 = 16
     static let attributeComputeCapabilityMajor: Int32 = 75
     static let attributeComputeCapabilityMinor: Int32 = 76
-    /// CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH: cuLaunchCooperativeKernel works on the device.
-    static let attributeCooperativeLaunch: Int32 = 95
     static let streamNonBlocking: UInt32 = 1
     /// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: other threads may keep using CUDA while we capture.
     static let captureModeThreadLocal: Int32 = 1
@@ -59,13 +57,6 @@ final class CUDADriver: @unchecked Sendable {
     typealias LaunchKernelEx = @convention(c) (
         UnsafeRawPointer, CUhandle, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?
     ) -> CUresult
-    /// cuLaunchCooperativeKernel(f, grid x, y, z, block x, y, z, sharedMemBytes, stream, kernelParams).
-    typealias LaunchCooperativeKernel = @convention(c) (
-        CUhandle, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, CUhandle?,
-        UnsafeMutablePointer<UnsafeMutableRawPointer?>?
-    ) -> CUresult
-    /// cuOccupancyMaxActiveBlocksPerMultiprocessor(int* numBlocks, CUfunction, int blockSize, size_t dynamicSMemSize).
-    typealias OccupancyMaxActiveBlocks = @convention(c) (UnsafeMutablePointer<Int32>, CUhandle, Int32, Int) -> CUresult
     typealias StreamCreate = @convention(c) (UnsafeMutablePointer<CUhandle?>, UInt32) -> CUresult
     typealias StreamSynchronize = @convention(c) (CUhandle?) -> CUresult
     typealias StreamBeginCapture = @convention(c) (CUhandle, Int32) -> CUresult
@@ -99,9 +90,6 @@ final class CUDADriver: @unchecked Sendable {
     let launchKernel: LaunchKernel
     /// Absent from drivers before CUDA 11.8; then no launch overlaps the one before it.
     let launchKernelEx: LaunchKernelEx?
-    /// The persistent batch-1 kernel's launch and grid size (RowStepsKernel.swift); absent, it is not used.
-    let launchCooperativeKernel: LaunchCooperativeKernel?
-    let occupancyMaxActiveBlocksPerMultiprocessor: OccupancyMaxActiveBlocks?
     let streamCreate: StreamCreate
     let streamSynchronize: StreamSynchronize
     let streamBeginCapture: StreamBeginCapture
@@ -135,8 +123,6 @@ final class CUDADriver: @unchecked Sendable {
         moduleGetFunction = try library.function("cuModuleGetFunction")
         launchKernel = try library.function("cuLaunchKernel")
         launchKernelEx = library.optionalFunction("cuLaunchKernelEx")
-        launchCooperativeKernel = library.optionalFunction("cuLaunchCooperativeKernel")
-        occupancyMaxActiveBlocksPerMultiprocessor = library.optionalFunction("cuOccupancyMaxActiveBlocksPerMultiprocessor")
         streamCreate = try library.function("cuStreamCreate")
         streamSynchronize = try library.function("cuStreamSynchronize")
         streamBeginCapture = try library.function("cuStreamBeginCapture_v2")

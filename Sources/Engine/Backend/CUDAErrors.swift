@@ -41,16 +41,14 @@ public struct SettingError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "\(name)=\(value): \(problem)" }
 
-    /// An on/off setting: "1" is on, "0" off, unset `isOn`, anything else
-    /// this error, which says what each means (`on` and `off`).
-    static func onOff(_ name: String, environment: [String: String], default isOn: Bool = true, on: String,
-                      off: String) throws -> Bool {
-        guard let text = environment[name] else { return isOn }
+    /// An on/off setting: unset or "1" is on, "0" off, anything else this
+    /// error, which says what each means (`on` and `off`).
+    static func onOff(_ name: String, environment: [String: String], on: String, off: String) throws -> Bool {
+        guard let text = environment[name] else { return true }
         switch text.trimmingCharacters(in: .whitespaces) {
         case "1": return true
         case "0": return false
-        default:
-            throw SettingError(name: name, value: text, problem: "must be 1 (\(on)\(isOn ? ", the default" : "")) or 0 (\(off)\(isOn ? "" : ", the default"))")
+        default: throw SettingError(name: name, value: text, problem: "must be 1 (\(on), the default) or 0 (\(off))")
         }
     }
 }

@@ -523,21 +523,19 @@ final class CUDANetwork {
         ]
     }
 
-    /// One launch of a row kernel in a batch-1 step: the kernel, its grid and its arguments.
-    struct RowStage {
-        var kernel: String
-        var blocks: Int
-        var arguments: [KernelArgument]
-    }
-
-    /// The row kernels' launches for a training step of one example,
-    /// order[stepInEpoch] of the device-resident `data` and `dataLabels`: 2n
-    /// for n hidden layers. With `fused` (which needs fusesRowUpdate), plain
-    /// SGD's update is inside them; otherwise the optimizer's update kernel
-    /// must follow. The plan must have rowLayers.
-    func rowStages(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr, fused: Bool) -> [RowStage] {
+    /// Enqueues a training step of one example, order[stepInEpoch] of the
+    /// device-resident `data` and `dataLabels`, through the row kernels: 2n
+    /// launches for n hidden layers, then the optimizer update as in
+    /// enqueueTrainingStep. Every launch may overlap the one before it
+    /// (KernelDevice.launch): each waits for its predecessor's results, and
+    /// lets the next one start at once. The plan must have rowLayers.
+    /// Where fusesRowUpdate holds (unless `fusedUpdate` is false), plain
+    /// SGD's update runs inside the backward kernels and no update kernel
+    /// follows: 2n launches in all.
+    func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr,
+                                fusedUpdate: Bool? = nil) throws {
         guard let layers = rowLayers else { preconditionFailure("CUDANetwork: the row kernels do not take this plan") }
-        precondition(!fused || fusesRowUpdate, "CUDANetwork: plain SGD can be fused into the row kernels only where fusesRowUpdate holds")
+        let fused = (fusedUpdate ?? true) && fusesRowUpdate
         let warpsPerBlock = KernelSource.blockSize / 32
         let multiprocessors = max(1, context.device.multiprocessors)
         // Forward: a warp per output, so no more blocks than outputs need; the
@@ -545,17 +543,17 @@ final class CUDANetwork {
         func forwardBlocks(_ outputs: Int) -> Int { max(1, min(multiprocessors, (outputs + warpsPerBlock - 1) / warpsPerBlock)) }
         let hidden = layers.hidden
         let first = hiddenLayer(hidden[0])
-        var stages = [RowStage(kernel: "row_first_forward", blocks: forwardBlocks(first.outputs), arguments: [
+        try context.launch("row_first_forward", blocks: forwardBlocks(first.outputs), overlapping: true, [
             .pointer(data), .pointer(dataLabels), .pointer(order), .pointer(activations[0].address), .pointer(labels.address),
             .int(Int32(first.inputs)), .pointer(parameters.offset(floats: first.weight)), .int(Int32(first.outputs)),
             .pointer(activations[hidden[0] + 1].address), .pointer(counters.address),
-        ])]
+        ])
         for j in 1..<hidden.count {
             let layer = hiddenLayer(hidden[j])
-            stages.append(RowStage(kernel: "row_hidden_forward", blocks: forwardBlocks(layer.outputs), arguments: rowNormalizeArguments(hidden[j - 1]) + [
+            try context.launch("row_hidden_forward", blocks: forwardBlocks(layer.outputs), overlapping: true, rowNormalizeArguments(hidden[j - 1]) + [
                 .pointer(parameters.offset(floats: layer.weight)), .int(Int32(layer.outputs)),
                 .pointer(activations[hidden[j] + 1].address), .pointer(counters.address),
-            ]))
+            ])
         }
         guard case let .linear(lastInputs, classes, lastWeight) = plan.operations[layers.output] else {
             preconditionFailure("CUDANetwork: the row plan ends in a Linear")
@@ -579,131 +577,23 @@ final class CUDANetwork {
         }
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
         let top = hidden[hidden.count - 1]
-        stages.append(RowStage(kernel: "row_head", blocks: multiprocessors, arguments: rowNormalizeArguments(top) + [
+        try context.launch("row_head", blocks: multiprocessors, overlapping: true, rowNormalizeArguments(top) + [
             .pointer(parameters.offset(floats: lastWeight)), .pointer(parameters.offset(floats: lastWeight + classes * lastInputs)),
             .int(Int32(classes)), .pointer(logitsBuffer.address), .pointer(gradients.offset(floats: lastWeight)),
             .pointer(gradients.offset(floats: lastWeight + classes * lastInputs)), .pointer(labels.address),
             .pointer(accumulators.address), .pointer(counters.address), .double(divergenceLimit ?? .infinity),
             .pointer(lossLog?.address ?? 0), .int(Int32(lossLogCapacity)),
-        ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0, weightGradient: !fused)))
+        ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0, weightGradient: !fused))
         for j in stride(from: hidden.count - 2, through: 0, by: -1) {
             let k = hidden[j], layer = hiddenLayer(k)
-            stages.append(RowStage(kernel: "row_hidden_backward", blocks: multiprocessors, arguments: [
+            try context.launch("row_hidden_backward", blocks: multiprocessors, overlapping: true, [
                 .pointer(gradient), .pointer(activations[k + 2].address), .pointer(statistics[k + 1]!.address),
                 .pointer(activations[k + 3].address), .float(1 / (1 - layer.probability)),
                 .pointer(parameters.offset(floats: layer.gain)), .int(Int32(layer.outputs)),
-            ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0, weightGradient: !fused) + fusedArguments(j)))
+            ] + rowBackwardArguments(k, inputGradient: j > 0 ? spare : 0, weightGradient: !fused) + fusedArguments(j))
             swap(&gradient, &spare)
         }
-        return stages
-    }
-
-    /// Enqueues a training step of one example through the row kernels
-    /// (rowStages), then the optimizer update as in enqueueTrainingStep.
-    /// Every launch may overlap the one before it (KernelDevice.launch):
-    /// each waits for its predecessor's results, and lets the next one start
-    /// at once. Where fusesRowUpdate holds (unless `fusedUpdate` is false),
-    /// plain SGD's update runs inside the backward kernels and no update
-    /// kernel follows: 2n launches in all.
-    func enqueueRowTrainingStep(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr,
-                                fusedUpdate: Bool? = nil) throws {
-        let fused = (fusedUpdate ?? true) && fusesRowUpdate
-        for stage in rowStages(data: data, labels: dataLabels, order: order, fused: fused) {
-            try context.launch(stage.kernel, blocks: stage.blocks, overlapping: true, stage.arguments)
-        }
         if !fused { try enqueueOptimizerStep(overlapping: true) }
-    }
-
-    // MARK: Many batch-1 steps in one launch (RowStepsKernel.swift)
-
-    /// row_training_steps's table: a row of KernelSource.rowStageSlots slots
-    /// per stage, the stage's kind (its kernel's index in
-    /// KernelSource.rowStageKernels), then its arguments, one a slot.
-    static func rowStageTable(_ stages: [RowStage]) -> [UInt64] {
-        var table: [UInt64] = []
-        for stage in stages {
-            guard let kind = KernelSource.rowStageKernels.firstIndex(of: stage.kernel) else {
-                preconditionFailure("CUDANetwork: \(stage.kernel) is not a stage of row_training_steps")
-            }
-            precondition(stage.arguments.count < KernelSource.rowStageSlots, "CUDANetwork: too many arguments for a stage's slots")
-            var row = [UInt64(kind)] + stage.arguments.map(\.slot)
-            row += [UInt64](repeating: 0, count: KernelSource.rowStageSlots - row.count)
-            table += row
-        }
-        return table
-    }
-
-    /// What one launch of row_training_steps needs: the stage table and the
-    /// grid barrier's state on the device (KernelSource.gridBarrierWords), and the grid.
-    final class RowStepsLaunch {
-        let table: DeviceBuffer
-        let gridBarrier: DeviceBuffer
-        let stageCount: Int
-        let blocks: Int
-
-        init(table: DeviceBuffer, gridBarrier: DeviceBuffer, stageCount: Int, blocks: Int) {
-            self.table = table
-            self.gridBarrier = gridBarrier
-            self.stageCount = stageCount
-            self.blocks = blocks
-        }
-    }
-
-    /// TN_CUDA_PERSISTENT: 1, the batch-1 row steps of an epoch run in one
-    /// launch of row_training_steps where they can; unset or 0, each step is
-    /// its own launches (captured in CUDA graphs). Off by default until a GPU
-    /// has timed it against the launches.
-    static func persistentRowStepsSetting(environment: [String: String]) throws -> Bool {
-        try SettingError.onOff("TN_CUDA_PERSISTENT", environment: environment, default: false,
-                               on: "an epoch's batch-1 steps run in one persistent launch", off: "each step is its own launches")
-    }
-
-    /// TN_CUDA_PERSISTENT_BLOCKS: the persistent kernel's grid, a whole
-    /// number from 1 up to the blocks that fit on the device at once; unset,
-    /// nil (a block per multiprocessor). Fewer blocks make each grid barrier
-    /// cheaper and each stage's share of the work larger, so that one run on
-    /// a GPU can time several grids (`scripts/gpu-check rows`).
-    static func persistentBlocksSetting(environment: [String: String]) throws -> Int? {
-        guard let text = environment["TN_CUDA_PERSISTENT_BLOCKS"] else { return nil }
-        guard let blocks = Int(text.trimmingCharacters(in: .whitespaces)), blocks >= 1 else {
-            throw SettingError(name: "TN_CUDA_PERSISTENT_BLOCKS", value: text,
-                               problem: "must be a whole number of at least 1 (blocks of the persistent batch-1 kernel); unset it for a block per multiprocessor")
-        }
-        return blocks
-    }
-
-    /// Prepares row_training_steps for steps of one example, as rowStages
-    /// takes them, with plain SGD fused; nil where it cannot run them: an
-    /// update that is not fused (fusesRowUpdate), or a device that cannot
-    /// launch cooperatively. The grid is `blocks` (which must fit on the
-    /// device at once), or by default a block per multiprocessor, or as many
-    /// as fit at once if fewer.
-    func prepareRowTrainingSteps(data: CUdeviceptr, labels dataLabels: CUdeviceptr, order: CUdeviceptr,
-                                 blocks requested: Int? = nil) throws -> RowStepsLaunch? {
-        guard rowLayers != nil, fusesRowUpdate else { return nil }
-        let limit = try context.cooperativeBlockLimit("row_training_steps", threads: KernelSource.blockSize)
-        guard limit > 0 else { return nil }
-        if let requested, !(1...limit).contains(requested) {
-            throw SettingError(name: "TN_CUDA_PERSISTENT_BLOCKS", value: "\(requested)",
-                               problem: "at most \(limit) blocks of the persistent batch-1 kernel fit on \(context.device.name) at once; ask for 1 to \(limit), or unset it for a block per multiprocessor")
-        }
-        let stages = rowStages(data: data, labels: dataLabels, order: order, fused: true)
-        let table = Self.rowStageTable(stages)
-        let tableBuffer = try context.allocate(bytes: 8 * table.count)
-        try context.upload(table, to: tableBuffer.address)
-        let gridBarrier = try context.allocate(bytes: 4 * KernelSource.gridBarrierWords)
-        try context.upload([UInt32](repeating: 0, count: KernelSource.gridBarrierWords), to: gridBarrier.address)
-        return RowStepsLaunch(table: tableBuffer, gridBarrier: gridBarrier, stageCount: stages.count,
-                              blocks: requested ?? min(max(1, context.device.multiprocessors), limit))
-    }
-
-    /// Enqueues `steps` training steps of one example in one launch of row_training_steps.
-    func enqueueRowTrainingSteps(_ launch: RowStepsLaunch, steps: Int) throws {
-        guard steps > 0 else { return }
-        try context.launchCooperative("row_training_steps", blocks: launch.blocks, threads: KernelSource.blockSize, [
-            .pointer(launch.table.address), .int(Int32(launch.stageCount)), .int(Int32(steps)),
-            .pointer(launch.gridBarrier.address),
-        ])
     }
 
     /// Enqueues the evaluation of `rows` rows at `input`/`labels`, adding to

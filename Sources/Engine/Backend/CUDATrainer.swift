@@ -8,8 +8,6 @@
 // batch 1 the row kernels take it in 6, or 7 for an optimizer other than
 // plain SGD) is captured once as a CUDA graph, and `stepsPerGraph`
 // consecutive steps as a second graph; an epoch is then a few graph launches.
-// With TN_CUDA_PERSISTENT=1, an epoch of batch-1 steps with plain SGD is one
-// launch of a persistent kernel instead (RowStepsKernel.swift).
 // The data sets live on the device; per epoch the host uploads the shuffled
 // order (4 bytes per example) and reads back the loss accumulators and
 // counters once. Every optimizer of the engine, learning-rate schedules (the
@@ -34,25 +32,12 @@ public struct CUDATrainingOptions: Sendable {
     /// At batch 1, the row kernels take the steps of a model they take
     /// (RowKernels.swift); false, or TN_CUDA_ROW_STEPS=0, keeps the general kernels.
     public var rowKernels: Bool
-    /// Whether an epoch's row-kernel steps run in one persistent launch
-    /// (RowStepsKernel.swift) where they can; nil takes TN_CUDA_PERSISTENT
-    /// (off unless it is 1).
-    public var persistentRowSteps: Bool?
 
-    public init(tf32: Bool = false, stepsPerGraph: Int = 32, synchronizeAfterLaunch: Bool = false, rowKernels: Bool = true,
-                persistentRowSteps: Bool? = nil) {
+    public init(tf32: Bool = false, stepsPerGraph: Int = 32, synchronizeAfterLaunch: Bool = false, rowKernels: Bool = true) {
         self.tf32 = tf32
         self.stepsPerGraph = max(1, stepsPerGraph)
         self.synchronizeAfterLaunch = synchronizeAfterLaunch
         self.rowKernels = rowKernels
-        self.persistentRowSteps = persistentRowSteps
-    }
-}
-
-extension CUDATrainingOptions {
-    /// TN_CUDA_PERSISTENT as the trainer reads it when `persistentRowSteps` is nil.
-    public static func persistentRowStepsFromEnvironment() throws -> Bool {
-        try CUDANetwork.persistentRowStepsSetting(environment: ProcessInfo.processInfo.environment)
     }
 }
 
@@ -61,8 +46,6 @@ public final class CUDATrainer {
     public let optimizer: DeviceOptimizer
     public let options: CUDATrainingOptions
     private let context: KernelDevice
-    /// Whether the last `fit` ran its epochs' steps in the persistent kernel (TN_CUDA_PERSISTENT).
-    public private(set) var ranPersistentSteps = false
 
     /// The device that runs the training, for provenance lines.
     public var device: DeviceDescription { context.device }
@@ -170,24 +153,9 @@ public final class CUDATrainer {
         for rows in [fullSteps > 0 ? batchSize : 0, hasPartialStep ? partialRows : 0] where rows > 0 {
             try network.enqueueForwardAndBackward(rows: rows)
         }
-        // With plain SGD fused into them, the row kernels' steps of an epoch
-        // can instead run in one persistent launch (TN_CUDA_PERSISTENT=1).
-        let persistent = try options.persistentRowSteps
-            ?? CUDANetwork.persistentRowStepsSetting(environment: ProcessInfo.processInfo.environment)
-        let rowStepsLaunch = rowSteps && persistent
-            ? try network.prepareRowTrainingSteps(data: trainInputs.address, labels: trainLabels.address, order: order.address,
-                                                  blocks: CUDANetwork.persistentBlocksSetting(environment: ProcessInfo.processInfo.environment))
-            : nil
-        ranPersistentSteps = rowStepsLaunch != nil
-        if rowSteps && persistent && rowStepsLaunch == nil {
-            // Asked for, and a batch-1 run it could take but for this: say so, so that a timing is not misread.
-            let why = network.fusesRowUpdate ? "\(device.name) cannot launch a kernel cooperatively"
-                : "only plain SGD (no momentum, weight decay, clipping or recorded gradient norms) runs inside it"
-            FileHandle.standardError.write(Data("note: the persistent batch-1 kernel (TN_CUDA_PERSISTENT) is not used for this run: \(why); each step is its own launches\n".utf8))
-        }
         let chunk = min(options.stepsPerGraph, max(fullSteps, 1))
-        let singleStep = fullSteps > 0 && rowStepsLaunch == nil ? try context.capture { try enqueueStep(rows: batchSize) } : nil
-        let manySteps = chunk > 1 && fullSteps >= chunk && rowStepsLaunch == nil
+        let singleStep = fullSteps > 0 ? try context.capture { try enqueueStep(rows: batchSize) } : nil
+        let manySteps = chunk > 1 && fullSteps >= chunk
             ? try context.capture { for _ in 0..<chunk { try enqueueStep(rows: batchSize) } } : nil
         let partialStep = hasPartialStep ? try context.capture { try enqueueStep(rows: partialRows) } : nil
 
@@ -214,10 +182,6 @@ public final class CUDATrainer {
             try network.setCounters(stepInEpoch: 0, completedSteps: UInt32(truncatingIfNeeded: globalStep))
             try network.resetAccumulators()
             var remaining = fullSteps
-            if let rowStepsLaunch {
-                try network.enqueueRowTrainingSteps(rowStepsLaunch, steps: remaining)
-                remaining = 0
-            }
             if let manySteps {
                 while remaining >= chunk { try manySteps.replay(); remaining -= chunk }
             }

@@ -78,75 +78,20 @@ final class EmulatedDevice: KernelDevice {
     private(set) var overlappingLaunches = 0
 
     func launch(_ name: String, blocks: Int, threads: Int, overlapping: Bool, _ arguments: [KernelArgument]) throws {
-        try enqueueLaunch(name, blocks: blocks, arguments, call: "launch")
-        if overlapping { overlappingLaunches += 1 }
-    }
-
-    /// A launch's checks, counts and work (the kernel's twin), as on the GPU:
-    /// an unknown kernel or a misplaced argument (against the CUDA C
-    /// signature) fails here.
-    private func enqueueLaunch(_ name: String, blocks: Int, _ arguments: [KernelArgument], call: String) throws {
         guard KernelSource.kernelNames.contains(name) else {
-            throw CUDAError(call: "\(call)(\(name))", code: -1, message: "no such kernel in the module")
+            throw CUDAError(call: "launch(\(name))", code: -1, message: "no such kernel in the module")
         }
+        // The CUDA C signature, as on the GPU: a misplaced argument fails here.
         try KernelSignatures.check(name, arguments)
         launches += 1
         launchesByKernel[name, default: 0] += 1
+        if overlapping { overlappingLaunches += 1 }
+        let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }
-    }
-
-    /// Cooperative launches made (row_training_steps).
-    private(set) var cooperativeLaunches = 0
-
-    /// Blocks run one after another here, so any number "fits"; the trainer
-    /// takes the smaller of this and the multiprocessors (1 here).
-    func cooperativeBlockLimit(_ name: String, threads: Int) throws -> Int {
-        guard KernelSource.kernelNames.contains(name) else {
-            throw CUDAError(call: "cooperativeBlockLimit(\(name))", code: -1, message: "no such kernel in the module")
-        }
-        return 1 << 16
-    }
-
-    func launchCooperative(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws {
-        try enqueueLaunch(name, blocks: blocks, arguments, call: "launchCooperative")
-        cooperativeLaunches += 1
-    }
-
-    /// row_training_steps's twin: each stage of the table, decoded with its
-    /// row kernel's signature, run by that kernel's twin, step after step
-    /// (the grid barrier between stages is the order they run in here).
-    private static func runRowTrainingSteps(stages: UnsafePointer<UInt64>, stageCount: Int, steps: Int, blocks: Int) throws {
-        var decoded: [(name: String, arguments: [KernelArgument])] = []
-        for k in 0..<stageCount {
-            let row = stages + k * KernelSource.rowStageSlots
-            let kind = Int(row[0])
-            guard KernelSource.rowStageKernels.indices.contains(kind) else {
-                throw CUDAError(call: "kernel row_training_steps", code: 700, message: "stage \(k) has no kind \(kind)")
-            }
-            let name = KernelSource.rowStageKernels[kind]
-            let parameters = KernelSignatures.all[name]!
-            decoded.append((name, parameters.enumerated().map { KernelArgument(slot: row[1 + $0.offset], kind: $0.element.kind) }))
-        }
-        for _ in 0..<steps {
-            for stage in decoded { try run(stage.name, blocks: blocks, stage.arguments) }
-        }
     }
 
     private static func run(_ name: String, blocks: Int, _ a: [KernelArgument]) throws {
         switch name {
-        case "row_training_steps":
-            let gridBarrier = uints(a[3])
-            precondition(gridBarrier[0] == 0, "row_training_steps: the grid barrier's count must start at 0")
-            try runRowTrainingSteps(stages: UnsafePointer(UnsafeMutablePointer<UInt64>(bitPattern: UInt(address(a[0])))!),
-                                    stageCount: int(a[1]), steps: int(a[2]), blocks: blocks)
-            // Each stage's barrier completes a round, as on the GPU.
-            gridBarrier[KernelSource.gridBarrierRoundWord] &+= UInt32(truncatingIfNeeded: int(a[1]) * int(a[2]))
-        case "grid_barrier_check":
-            // Blocks run one after another here, so every read sees its round: the marks end at the last round.
-            let rounds = int(a[1])
-            let marks = uints(a[0])
-            for slot in 0..<(blocks * KernelSource.blockSize) { marks[slot] = UInt32(truncatingIfNeeded: rounds) }
-            uints(a[3])[KernelSource.gridBarrierRoundWord] &+= UInt32(truncatingIfNeeded: 2 * rounds)
         case "gather_batch":
             let counters = uints(a[8])
             KernelTwins.gatherBatch(data: floats(a[0]), labels: ints(a[1]), order: ints(a[2]), batch: floats(a[3]),

@@ -44,20 +44,7 @@
 //    three blocks against their twins, plain SGD fused into them included
 //    (a schedule's second rate, a diverged step), and on the emulated device
 //    against the engine, the twin and the general kernels; the overlapping
-//    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out;
-//  - the persistent batch-1 kernel (RowStepsKernel.swift, eighth session):
-//    its CUDA C on the kernel emulator with three blocks side by side,
-//    meeting at a real grid barrier, over the three hidden layers of the
-//    tutorial network's shape, bit for bit against the row kernels
-//    launched one after another (and failing when the barrier does not
-//    wait, or a stage reads a slot as another argument); the stage table's
-//    packing and the dispatcher's reads against the row kernels'
-//    signatures; the trainer with it on the emulated device, bit for bit
-//    against the row kernels' graphs; NVRTC compiles it (246 registers,
-//    43 KB of shared memory, no spills: one 256-thread block per SM), and
-//    its only loads through the non-coherent cache are of its stage table;
-//    cuLaunchCooperativeKernel, cuOccupancyMaxActiveBlocksPerMultiprocessor
-//    and CU_DEVICE_ATTRIBUTE_COOPERATIVE_LAUNCH against cuda.h.
+//    launch's CUlaunchConfig byte for byte against a struct cuda.h lays out.
 //
 // Run on a GPU (the sixth session, 2026-11-26, a lent NVIDIA H200 with
 // driver 580 and CUDA 13.0; raw output in docs/gpu-runs/2026-11-26-h200-*/,
@@ -107,11 +94,20 @@
 //    general kernels; 100 epochs in 33.3 s and the seven-run sweep in 57.0 s
 //    on the H200.
 //
-// Not yet run on a GPU (no GPU was lent in the eighth session): the
-// persistent batch-1 kernel (TN_CUDA_PERSISTENT=1, off by default until it
-// has). The self-test checks it against the row kernels bit for bit and
-// trains with it against the CPU Trainer; `scripts/gpu-check rows` times it
-// beside them.
+// Run on a GPU in the ninth session (2026-11-26, a lent NVIDIA H100 for five
+// calls; docs/gpu-runs/2026-11-26-h100-d/ to -h/):
+//  - the self-test (FP32 and TF32) and memcheck (0 errors) with the row
+//    kernels' batched loads (each thread loads a batch of operands before it
+//    stores any: the fused updates, the LayerNorm passes, the logits'
+//    backward), in the code as committed;
+//  - the same call's A/B against the loops before them (kept behind #ifdef
+//    for that call, TN_CUDA_KERNEL_DEFINES): 100 epochs at batch 1 in 31.8 s
+//    against 34.6 s, the seven-run sweep in 51.0 s against 54.9 s;
+//  - the eighth session's persistent batch-1 kernel: its self-test checks
+//    passed bit for bit, and a barrier check kernel found every write seen
+//    across 10,000 barriers; but a step took 46.5 µs against 34.8 launched,
+//    and the barrier alone 2.2 µs at 132, 66 or 33 blocks (six a step). It
+//    was removed with its cooperative launch (BENCHMARKS.md has the figures).
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.

@@ -43,13 +43,6 @@ protocol KernelDevice: AnyObject {
     /// the stream ends (it waits in wait_for_previous_kernel before reading
     /// that one's results), where the device allows it (CUDAContext).
     func launch(_ name: String, blocks: Int, threads: Int, overlapping: Bool, _ arguments: [KernelArgument]) throws
-    /// Blocks of `name` with `threads` threads that can all be resident at
-    /// once, the most a cooperative launch takes; 0 where the device cannot
-    /// launch cooperatively.
-    func cooperativeBlockLimit(_ name: String, threads: Int) throws -> Int
-    /// Launches `name` with every block resident at once, so that its
-    /// blocks may wait for one another (row_training_steps's grid_barrier).
-    func launchCooperative(_ name: String, blocks: Int, threads: Int, _ arguments: [KernelArgument]) throws
     /// Column-major C = op(A)·op(B) + beta·C, as cublasSgemm with alpha 1.
     func gemm(_ call: GemmCall, a: CUdeviceptr, b: CUdeviceptr, c: CUdeviceptr, beta: Float) throws
     /// Records the work `body` enqueues, without running it.

@@ -27,9 +27,6 @@ final class NVRTC: @unchecked Sendable {
     let getLog: GetBytes
     let getCUBINSize: GetSize
     let getCUBIN: GetBytes
-    /// The PTX of a program compiled for a virtual architecture (compute_90): read by the tests only.
-    let getPTXSize: GetSize?
-    let getPTX: GetBytes?
     let destroyProgram: DestroyProgram
 
     convenience init() throws {
@@ -53,8 +50,6 @@ final class NVRTC: @unchecked Sendable {
         getLog = try library.function("nvrtcGetProgramLog")
         getCUBINSize = try library.function("nvrtcGetCUBINSize")
         getCUBIN = try library.function("nvrtcGetCUBIN")
-        getPTXSize = library.optionalFunction("nvrtcGetPTXSize")
-        getPTX = library.optionalFunction("nvrtcGetPTX")
         destroyProgram = try library.function("nvrtcDestroyProgram")
     }
 
@@ -82,50 +77,26 @@ final class NVRTC: @unchecked Sendable {
     /// `-Xptxas -v` among the options, ptxas's register and spill report).
     func compileWithLog(source: String, name: String, architecture: Int, options extraOptions: [String]) throws
         -> (binary: [UInt8], log: String) {
-        try withCompiledProgram(source: source, name: name, architecture: "sm_\(architecture)", options: extraOptions) { program in
-            var size = 0
-            try check(getCUBINSize(program, &size), "nvrtcGetCUBINSize")
-            var binary = [UInt8](repeating: 0, count: size)
-            try binary.withUnsafeMutableBytes { bytes in
-                try check(getCUBIN(program, bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), "nvrtcGetCUBIN")
-            }
-            return (binary, programLog(program))
-        }
-    }
-
-    /// The PTX of `source` for `compute_<architecture>`: the instructions
-    /// the compiler chose (which loads go through the non-coherent cache).
-    func ptx(source: String, name: String, architecture: Int, options extraOptions: [String]) throws -> String {
-        guard let getPTXSize, let getPTX else {
-            throw CUDAError(call: "nvrtcGetPTX", code: -1, message: "this NVRTC has no nvrtcGetPTX")
-        }
-        return try withCompiledProgram(source: source, name: name, architecture: "compute_\(architecture)",
-                                       options: extraOptions) { program in
-            var size = 0
-            try check(getPTXSize(program, &size), "nvrtcGetPTXSize")
-            var text = [CChar](repeating: 0, count: max(size, 1))
-            try check(getPTX(program, &text), "nvrtcGetPTX")
-            return String(cString: text)
-        }
-    }
-
-    /// Creates and compiles a program for `architecture` (sm_90, compute_90),
-    /// throwing with NVRTC's log on a compile error, and passes it to `body`.
-    private func withCompiledProgram<R>(source: String, name: String, architecture: String, options extraOptions: [String],
-                                        _ body: (OpaquePointer) throws -> R) throws -> R {
         var program: OpaquePointer?
         try check(createProgram(&program, source, name, 0, nil, nil), "nvrtcCreateProgram")
         guard let program else { throw CUDAError(call: "nvrtcCreateProgram", code: -1, message: "no program returned") }
         defer { var handle: OpaquePointer? = program; _ = destroyProgram(&handle) }
 
-        let options = ["--gpu-architecture=\(architecture)", "--std=c++14"] + extraOptions
+        let options = ["--gpu-architecture=sm_\(architecture)", "--std=c++14"] + extraOptions
         let cStrings = options.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         let status = cStrings.map { UnsafePointer<CChar>($0) }.withUnsafeBufferPointer { pointers in
             compileProgram(program, Int32(pointers.count), pointers.baseAddress)
         }
         try check(status, "nvrtcCompileProgram(\(options.joined(separator: " ")))", log: programLog(program))
-        return try body(program)
+
+        var size = 0
+        try check(getCUBINSize(program, &size), "nvrtcGetCUBINSize")
+        var binary = [UInt8](repeating: 0, count: size)
+        try binary.withUnsafeMutableBytes { bytes in
+            try check(getCUBIN(program, bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), "nvrtcGetCUBIN")
+        }
+        return (binary, programLog(program))
     }
 
     private func programLog(_ program: OpaquePointer) -> String {

@@ -4,11 +4,6 @@
 // and blocks run one after another (so `__shared__` can be a static). It is
 // slow and knows nothing of GPU memory, but it executes the kernels' own
 // indexing and reductions, which the GPU-free tests could not otherwise reach.
-// A cooperative kernel, whose blocks wait for one another (grid_barrier),
-// needs its blocks side by side instead: `cooperativeCopies` compiles the
-// source again inside namespaces block0, block1, …, each with statics (the
-// `__shared__` arrays) of its own, and runCooperative starts every block's
-// threads at once, block b calling its own copy (COOPERATIVE_CALL).
 import Foundation
 import XCTest
 @testable import Engine
@@ -39,33 +34,23 @@ enum KernelEmulator {
     struct Dimension { unsigned x, y, z; };
     thread_local Dimension threadIdx, blockIdx;
     static Dimension blockDim, gridDim;
-    // A block's barriers and shuffle slots; each thread points at its block's.
-    struct EmulatedBlock {
-        std::unique_ptr<std::barrier<>> barrier;
-        std::vector<std::unique_ptr<std::barrier<>>> warps;
-        float warpFloats[32][32];
-        int warpInts[32][32];
-        explicit EmulatedBlock(unsigned threads) : barrier(new std::barrier<>(threads)) {
-            for (unsigned w = 0; w < (threads + 31) / 32; ++w)
-                warps.emplace_back(new std::barrier<>(std::min(32u, threads - 32 * w)));
-        }
-    };
-    thread_local EmulatedBlock* emulatedBlock;
+    static std::barrier<>* blockBarrier;
+    static std::vector<std::unique_ptr<std::barrier<>>> warpBarriers;
+    static float warpFloats[32][32];
+    static int warpInts[32][32];
     static std::mutex atomicLock;
-    static inline void __syncthreads() { emulatedBlock->barrier->arrive_and_wait(); }
+    static inline void __syncthreads() { blockBarrier->arrive_and_wait(); }
     template <typename T> static T shuffle(T (*slots)[32], T value, int offset) {
         const unsigned warp = threadIdx.x / 32, lane = threadIdx.x % 32;
         slots[warp][lane] = value;
-        emulatedBlock->warps[warp]->arrive_and_wait();
+        warpBarriers[warp]->arrive_and_wait();
         T other = slots[warp][lane ^ offset];
-        emulatedBlock->warps[warp]->arrive_and_wait();
+        warpBarriers[warp]->arrive_and_wait();
         return other;
     }
-    static inline float __shfl_xor_sync(unsigned, float v, int offset) { return shuffle(emulatedBlock->warpFloats, v, offset); }
-    static inline int __shfl_xor_sync(unsigned, int v, int offset) { return shuffle(emulatedBlock->warpInts, v, offset); }
+    static inline float __shfl_xor_sync(unsigned, float v, int offset) { return shuffle(warpFloats, v, offset); }
+    static inline int __shfl_xor_sync(unsigned, int v, int offset) { return shuffle(warpInts, v, offset); }
     static inline float __int_as_float(unsigned bits) { float f; memcpy(&f, &bits, 4); return f; }
-    static inline double __longlong_as_double(long long bits) { double d; memcpy(&d, &bits, 8); return d; }
-    static inline void host_pause() { std::this_thread::yield(); }
     static inline double atomicAdd(double* address, double value) {
         std::lock_guard<std::mutex> guard(atomicLock);
         double old = *address; *address += value; return old;
@@ -75,11 +60,10 @@ enum KernelEmulator {
         unsigned old = *address; *address += value; return old;
     }
     // Blocks run one after another here, so every earlier block's writes are
-    // already in memory: the fence and the L2 loads are plain. (Side by side,
-    // in runCooperative, grid_barrier's atomics order memory.)
+    // already in memory: the fence and the L2 loads are plain.
     static inline void __threadfence() {}
     template <typename T> static inline T __ldcg(const T* address) { return *address; }
-    static inline void __syncwarp() { emulatedBlock->warps[threadIdx.x / 32]->arrive_and_wait(); }
+    static inline void __syncwarp() { warpBarriers[threadIdx.x / 32]->arrive_and_wait(); }
     """#
 
     static let runner = #"""
@@ -88,28 +72,16 @@ enum KernelEmulator {
         blockDim = {block, 1, 1};
         gridDim = {grid, 1, 1};
         for (unsigned b = 0; b < grid; ++b) {
-            EmulatedBlock state(block);
+            std::barrier<> barrier(block);
+            blockBarrier = &barrier;
+            warpBarriers.clear();
+            for (unsigned w = 0; w < (block + 31) / 32; ++w)
+                warpBarriers.emplace_back(new std::barrier<>(std::min(32u, block - 32 * w)));
             std::vector<std::thread> threads;
             for (unsigned t = 0; t < block; ++t)
-                threads.emplace_back([=, &body, &state] {
-                    threadIdx = {t, 0, 0}; blockIdx = {b, 0, 0}; emulatedBlock = &state; body();
-                });
+                threads.emplace_back([=, &body] { threadIdx = {t, 0, 0}; blockIdx = {b, 0, 0}; body(); });
             for (auto& thread : threads) thread.join();
         }
-    }
-    // Every block at once; body(b) runs block b's copy of the kernel (COOPERATIVE_CALL).
-    static void runCooperative(unsigned grid, unsigned block, const std::function<void(unsigned)>& body) {
-        blockDim = {block, 1, 1};
-        gridDim = {grid, 1, 1};
-        std::vector<std::unique_ptr<EmulatedBlock>> states;
-        for (unsigned b = 0; b < grid; ++b) states.emplace_back(new EmulatedBlock(block));
-        std::vector<std::thread> threads;
-        for (unsigned b = 0; b < grid; ++b)
-            for (unsigned t = 0; t < block; ++t)
-                threads.emplace_back([=, &body, &states] {
-                    threadIdx = {t, 0, 0}; blockIdx = {b, 0, 0}; emulatedBlock = states[b].get(); body(b);
-                });
-        for (auto& thread : threads) thread.join();
     }
     static std::string directory;
     template <typename T> static std::vector<T> input(const char* name) {
@@ -131,23 +103,11 @@ enum KernelEmulator {
     /// Compiles `KernelSource.source` with `main` (C++ that calls `run` and
     /// the kernels) and runs it in `directory`; throws with clang's or the
     /// program's error output. Skips when no clang++ with C++20 is found.
-    /// With `cooperativeCopies` n, the source is also compiled in namespaces
-    /// block0 … block(n − 1) for runCooperative, and COOPERATIVE_CALL(b, call)
-    /// runs `call` in block b's namespace.
-    static func compileAndRun(main: String, in directory: URL, cooperativeCopies: Int = 0) throws {
+    static func compileAndRun(main: String, in directory: URL) throws {
         let compiler = try clangPlusPlus()
         let source = directory.appendingPathComponent("emulator.cpp")
         let binary = directory.appendingPathComponent("emulator")
-        // A namespace's copies of the kernels are C++ functions of its own, not extern "C" ones (which would clash).
-        let copies = (0..<cooperativeCopies).map { block in
-            "\nnamespace block\(block) {\n" + KernelSource.source.replacingOccurrences(of: "extern \"C\" ", with: "") + "\n}\n"
-        }.joined()
-        let call = cooperativeCopies == 0 ? "" : "#define COOPERATIVE_CALL(b, call) switch (b) { "
-            + (0..<cooperativeCopies).map { "case \($0): block\($0)::call; break; " }.joined() + "}\n"
-        // The kernels main calls live in a namespace too, so that argument-dependent lookup (of
-        // uint2, uint4: global types) cannot find a global copy beside a block's own.
-        let kernels = "namespace kernels {\n" + KernelSource.source + "\n}\nusing namespace kernels;\n"
-        try (prelude + kernels + copies + call + runner + main)
+        try (prelude + KernelSource.source + runner + main)
             .write(to: source, atomically: true, encoding: .utf8)
         try execute(compiler, ["-std=c++20", "-O1", "-pthread", "-w", source.path, "-o", binary.path], what: "clang++")
         try execute(binary.path, [directory.path], what: "emulator")

@@ -94,9 +94,8 @@ enum KernelSource {
     }
 
     /// Everything NVRTC compiles: the network's kernels, the optimizers',
-    /// then the batch-1 row kernels (RowKernels.swift), which fuse SGD, and
-    /// the persistent kernel that runs their stages (RowStepsKernel.swift).
-    static let source = networkKernels + optimizerKernels + rowKernels + rowStepsKernel
+    /// then the batch-1 row kernels (RowKernels.swift), which fuse SGD.
+    static let source = networkKernels + optimizerKernels + rowKernels
 
     static let networkKernels = #"""
 // Teaching Networks: CUDA kernels (compiled by NVRTC; no headers needed).

@@ -33,12 +33,6 @@ extension KernelSource {
     /// The widest layer (input, hidden or classes) the row kernels take: their shared arrays.
     static let rowMaxFeatures = 1024
 
-    /// grid_barrier's state, in 32-bit words: the arrival count at word 0,
-    /// the rounds completed at gridBarrierRoundWord (128 bytes on, a cache
-    /// line of its own); all 0 before the first launch.
-    static let gridBarrierRoundWord = 32
-    static let gridBarrierWords = 64
-
     static let rowKernels = #"""
 
 // ---- One example at a time (batch 1) ---------------------------------------------
@@ -50,123 +44,6 @@ extension KernelSource {
 // A thread's elements of a row of features: i = threadIdx.x + ROW_THREADS·k,
 // k < ROW_FEATURE_LOADS (every row kernel runs ROW_THREADS threads a block).
 #define ROW_FEATURE_LOADS (ROW_MAX_FEATURES / ROW_THREADS)
-
-// Each kernel below is a stage function (…_stage) called by a one-line
-// kernel. A stage waits, before it reads what the stage ahead of it wrote, in
-// stage_wait: as a kernel, for the kernel ahead to finish (overlapping
-// launches); inside the persistent kernel row_training_steps
-// (RowStepsKernel.swift), which runs every stage of many steps in one launch,
-// for every block of the grid to arrive at grid_barrier.
-
-// Memory operations at the scope of the whole GPU (sm_70 and later) for
-// grid_barrier: a relaxed (but strong) load, a release store and an
-// acquire-release fence. On the CPU (the kernel emulator, which runs blocks
-// side by side for the persistent kernel), the compiler's atomics of the
-// same order.
-__device__ __forceinline__ u32 load_relaxed(const u32* address) {
-#if defined(__CUDA_ARCH__)
-    u32 value;
-    asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(value) : "l"(address) : "memory");
-    return value;
-#else
-    return __atomic_load_n(address, __ATOMIC_RELAXED);
-#endif
-}
-
-__device__ __forceinline__ void store_release(u32* address, u32 value) {
-#if defined(__CUDA_ARCH__)
-    asm volatile("st.release.gpu.global.u32 [%0], %1;" :: "l"(address), "r"(value) : "memory");
-#else
-    __atomic_store_n(address, value, __ATOMIC_RELEASE);
-#endif
-}
-
-__device__ __forceinline__ void fence_acq_rel() {
-#if defined(__CUDA_ARCH__)
-    asm volatile("fence.acq_rel.gpu;" ::: "memory");
-#else
-    __atomic_thread_fence(__ATOMIC_ACQ_REL);
-#endif
-}
-
-// A barrier across every block of a cooperative launch (all resident at
-// once), over device memory that starts at 0: word 0 counts the blocks that
-// have arrived in this round, word GRID_BARRIER_ROUND (a cache line of its
-// own, so that polling it does not queue behind the arrivals' atomics) the
-// rounds completed. Each block keeps the round it is in
-// (grid_barrier_round, read once by grid_barrier_start when the kernel
-// begins), so that arriving costs no read of it.
-//
-// Thread 0 arrives for its block (whose threads wrote before the
-// __syncthreads) with a fence then a relaxed atomic: a release pattern, so
-// that whoever takes in this arrival takes in the block's writes. The last
-// to arrive takes in every arrival (a fence after its atomic, which read
-// them all), puts the count back to 0 and releases the next round; the
-// others poll with relaxed loads and take in the last one's release with a
-// fence once the round moves (an acquire pattern). Acquire-release fences
-// are enough for this and cheaper than __threadfence's sequentially
-// consistent ones. No block can arrive at the next round before the count
-// is back at 0: it must first see the round move, which is released after
-// the reset.
-#define GRID_BARRIER_ROUND \#(gridBarrierRoundWord)
-__shared__ u32 grid_barrier_round;
-
-// At the start of a kernel that meets at grid_barrier: the rounds completed
-// so far (every launch before it has finished, so all blocks read the same).
-__device__ void grid_barrier_start(const u32* state) {
-    if (threadIdx.x == 0) grid_barrier_round = load_relaxed(state + GRID_BARRIER_ROUND);
-    __syncthreads();
-}
-
-__device__ void grid_barrier(u32* state) {
-    __syncthreads();
-    if (threadIdx.x == 0) {
-        const u32 round = grid_barrier_round;
-        fence_acq_rel();
-        if (atomicAdd(state, 1u) == gridDim.x - 1) {
-            fence_acq_rel();
-            state[0] = 0u;
-            store_release(state + GRID_BARRIER_ROUND, round + 1u);
-        } else {
-            while (load_relaxed(state + GRID_BARRIER_ROUND) == round) {
-#if !defined(__CUDA_ARCH__)
-                host_pause();  // the CPU's threads outnumber its cores: let the others run
-#endif
-            }
-            fence_acq_rel();
-        }
-        grid_barrier_round = round + 1u;
-    }
-    __syncthreads();
-}
-
-// A check of grid_barrier (tn selftest): `rounds` rounds in which every
-// thread writes the round into its own slot of `marks` (a slot per thread of
-// the grid), meets every other block at the barrier, then reads the slot of
-// a thread of another block (a different one each round) and counts any
-// slot that does not hold the round in `mismatches`. A second barrier keeps
-// every block from writing the next round before all have read this one.
-// Launched cooperatively, with gridBarrier's state as row_training_steps's.
-extern "C" __global__ void grid_barrier_check(u32* marks, int rounds, u32* mismatches, u32* gridBarrier) {
-    grid_barrier_start(gridBarrier);
-    for (int round = 1; round <= rounds; ++round) {
-        marks[blockIdx.x * blockDim.x + threadIdx.x] = (u32)round;
-        grid_barrier(gridBarrier);
-        const u32 block = (blockIdx.x + 1u + (u32)round) % gridDim.x, thread = (threadIdx.x + (u32)round) % blockDim.x;
-        if (marks[block * blockDim.x + thread] != (u32)round) atomicAdd(mismatches, 1u);
-        grid_barrier(gridBarrier);
-    }
-}
-
-// Before a stage reads what the stage ahead of it wrote.
-__device__ __forceinline__ void stage_wait(u32* gridBarrier) {
-    if (gridBarrier) {
-        grid_barrier(gridBarrier);
-    } else {
-        wait_for_previous_kernel();
-        let_next_kernel_start();
-    }
-}
 
 // A lane's share of a weight row, loaded in one go: elements i = lane + 32k,
 // k < ROW_LANE_LOADS, into registers (the loops unroll fully), so that a
@@ -300,7 +177,6 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
                                 const u32* counters, float* xb, float* h, float* scratch, float* xbOut,
                                 float* statistics, float* activated) {
     const bool writer = blockIdx.x == 0;
-#ifndef ROW_UNBATCHED_LN
     // Every load of the thread's elements first, then the arithmetic on them,
     // so that the thread waits for memory once rather than once an element.
     const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
@@ -329,16 +205,6 @@ __device__ float2 row_normalize(const float* z, const float* bias, const float* 
         const int i = threadIdx.x + ROW_THREADS * k;
         if (i >= features) continue;
         const float normalized = (xb[i] - mean) * inverseDeviation * gk[k] + sk[k];
-#else
-    // Each thread reads back only the elements it wrote itself: no barrier needed.
-    for (int i = threadIdx.x; i < features; i += blockDim.x) xb[i] = z[i] + bias[i];
-    const float2 moments = row_mean_and_inverse_deviation(xb, features, epsilon, scratch);
-    const float mean = moments.x, inverseDeviation = moments.y;
-    const float scale = 1.0f / (1.0f - probability);
-    const u32 step = probability > 0.0f ? counters[COUNTER_COMPLETED_STEPS] : 0u;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float normalized = (xb[i] - mean) * inverseDeviation * gain[i] + shift[i];
-#endif
         const float value = relu_dropout_element(normalized, i, probability, scale, seedLow, seedHigh, stream, step);
         h[i] = value;
         if (writer) {
@@ -372,7 +238,6 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
                                              float* scratch, float* partials, float (&columns)[ROW_COLUMN_LOADS],
                                              float* __restrict__ updatedWeight, float rate) {
     const bool writer = blockIdx.x == 0;
-#ifndef ROW_UNBATCHED_LN
     // Every load of the thread's elements first (as in row_normalize).
     float xk[ROW_FEATURE_LOADS], dk[ROW_FEATURE_LOADS], ak[ROW_FEATURE_LOADS], gk[ROW_FEATURE_LOADS];
 #pragma unroll
@@ -405,21 +270,6 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
         if (i >= features) continue;
         const float normalized = xk[k], upstream = dk[k];
         const float value = layer_norm_input_gradient(upstream, gk[k], normalized, meanG, meanGX, inverseDeviation);
-#else
-    float sumG = 0.0f, sumGX = 0.0f;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float normalized = (xb[i] - mean) * inverseDeviation;
-        const float g = layer_norm_upstream(dh, activated, scale, i) * gain[i];
-        sumG += g;
-        sumGX += g * normalized;
-    }
-    const float meanG = block_sum(sumG, scratch) / (float)features;
-    const float meanGX = block_sum(sumGX, scratch) / (float)features;
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        const float normalized = (xb[i] - mean) * inverseDeviation;
-        const float upstream = layer_norm_upstream(dh, activated, scale, i);
-        const float value = layer_norm_input_gradient(upstream, gain[i], normalized, meanG, meanGX, inverseDeviation);
-#endif
         dx[i] = value;
         if (writer) {
             gainGradient[i] = upstream * normalized;
@@ -432,21 +282,8 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
     // (plain SGD fused into the step, for a first layer, whose weights no
     // block reads here), the weights updated at once as sgd_update would;
     // or neither (fused: the next kernel updates them, see row_fused_sgd).
-#ifndef ROW_UNBATCHED_UPDATES
     if (weightGradient || updatedWeight)
         row_outer_product_rows(weightGradient ? nullptr : updatedWeight, weightGradient, dx, v, features, inputs, rate);
-#else
-    if (weightGradient || updatedWeight)
-        for (int o = blockIdx.x; o < features; o += gridDim.x) {
-            const float d = dx[o];
-            const long long row = (long long)o * inputs;
-            if (weightGradient)
-                for (int i = threadIdx.x; i < inputs; i += blockDim.x) weightGradient[row + i] = d * v[i];
-            else
-                for (int i = threadIdx.x; i < inputs; i += blockDim.x)
-                    updatedWeight[row + i] = updatedWeight[row + i] - rate * (d * v[i]);
-        }
-#endif
     if (!inputGradient) return;
     const int column = threadIdx.x & 3, lane = threadIdx.x >> 2, lanes = blockDim.x >> 2;
     const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
@@ -474,12 +311,13 @@ __device__ __forceinline__ void row_backward(const float* dh, const float* xb, c
 // The gather of example order[stepInEpoch] into `input` and `label` (by
 // block 0), and the first hidden layer's product z = W·x (its bias is left to
 // the LayerNorm, in the next kernel).
-__device__ void row_first_forward_stage(const float* data, const int* labels, const int* order, float* input,
-                                        int* label, int features, const float* weight, int outputs, float* z,
-                                        const u32* counters, u32* gridBarrier) {
+extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
+                                             int* label, int features, const float* weight, int outputs, float* z,
+                                             const u32* counters) {
     __shared__ float v[ROW_MAX_FEATURES];
-    // The update just before this stage wrote the weights: load them after the wait.
-    stage_wait(gridBarrier);
+    // The update just before this kernel wrote the weights: load them after the wait.
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     float share[ROW_LANE_LOADS];
     load_first_row_share(weight, features, outputs, share);
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
@@ -493,35 +331,21 @@ __device__ void row_first_forward_stage(const float* data, const int* labels, co
     row_product(weight, share, v, features, outputs, nullptr, z);
 }
 
-extern "C" __global__ void row_first_forward(const float* data, const int* labels, const int* order, float* input,
-                                             int* label, int features, const float* weight, int outputs, float* z,
-                                             const u32* counters) {
-    row_first_forward_stage(data, labels, order, input, label, features, weight, outputs, z, counters, nullptr);
-}
-
 // The previous hidden layer's bias, LayerNorm and ReLU-dropout (from its
 // product z), then this hidden layer's product y = W·h.
-__device__ void row_hidden_forward_stage(const float* z, const float* bias, const float* gain, const float* shift,
-                                         int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
-                                         u32 stream, float* xbOut, float* statistics, float* activated,
-                                         const float* weight, int outputs, float* y, const u32* counters,
-                                         u32* gridBarrier) {
-    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
-    float share[ROW_LANE_LOADS];
-    load_first_row_share(weight, features, outputs, share);
-    stage_wait(gridBarrier);
-    row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
-                  scratch, xbOut, statistics, activated);
-    row_product(weight, share, h, features, outputs, nullptr, y);
-}
-
 extern "C" __global__ void row_hidden_forward(const float* z, const float* bias, const float* gain, const float* shift,
                                               int features, float epsilon, float probability, u32 seedLow,
                                               u32 seedHigh, u32 stream, float* xbOut, float* statistics,
                                               float* activated, const float* weight, int outputs, float* y,
                                               const u32* counters) {
-    row_hidden_forward_stage(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, xbOut,
-                             statistics, activated, weight, outputs, y, counters, nullptr);
+    __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], scratch[32];
+    float share[ROW_LANE_LOADS];
+    load_first_row_share(weight, features, outputs, share);
+    wait_for_previous_kernel();
+    let_next_kernel_start();
+    row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, counters, xb, h,
+                  scratch, xbOut, statistics, activated);
+    row_product(weight, share, h, features, outputs, nullptr, y);
 }
 
 // The turn from forward to backward, every block doing the small parts: the
@@ -533,14 +357,15 @@ extern "C" __global__ void row_hidden_forward(const float* z, const float* bias,
 // gradient (block 0) and weight gradient (the grid's threads in turn); dh =
 // W_lastᵀ·dlogits, each column in class order. Then row_backward for the
 // last hidden layer.
-__device__ void row_head_stage(const float* z, const float* bias, const float* gain, const float* shift, int features,
-                               float epsilon, float probability, u32 seedLow, u32 seedHigh, u32 stream, float* xbOut,
-                               float* statistics, float* activated, const float* outputWeight,
-                               const float* outputBias, int classes, float* logits, float* outputWeightGradient,
-                               float* outputBiasGradient, const int* label, double* accumulators, u32* counters,
-                               double limit, double* lossLog, int logCapacity, float* gainGradient,
-                               float* shiftGradient, float* biasGradient, const float* weight, const float* input,
-                               int inputs, float* weightGradient, float* inputGradient, u32* gridBarrier) {
+extern "C" __global__ void row_head(const float* z, const float* bias, const float* gain, const float* shift,
+                                    int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
+                                    u32 stream, float* xbOut, float* statistics, float* activated,
+                                    const float* outputWeight, const float* outputBias, int classes, float* logits,
+                                    float* outputWeightGradient, float* outputBiasGradient, const int* label,
+                                    double* accumulators, u32* counters, double limit, double* lossLog,
+                                    int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
+                                    const float* weight, const float* input, int inputs, float* weightGradient,
+                                    float* inputGradient) {
     __shared__ float xb[ROW_MAX_FEATURES], h[ROW_MAX_FEATURES], dh[ROW_MAX_FEATURES], dx[ROW_MAX_FEATURES];
     __shared__ float zs[ROW_MAX_FEATURES], dz[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     // The weights of the logits (this warp's first class) and of the input
@@ -549,7 +374,8 @@ __device__ void row_head_stage(const float* z, const float* bias, const float* g
     float share[ROW_LANE_LOADS], columns[ROW_COLUMN_LOADS];
     if (warp < classes) load_row_share(outputWeight + (long long)warp * features, features, share);
     if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
-    stage_wait(gridBarrier);
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     const float2 norm = row_normalize(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream,
                                       counters, xb, h, scratch, xbOut, statistics, activated);
     for (int o = warp; o < classes; o += warps) {
@@ -572,7 +398,6 @@ __device__ void row_head_stage(const float* z, const float* bias, const float* g
     const long long weights = (long long)classes * features;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < weights; e += (long long)gridDim.x * blockDim.x)
         outputWeightGradient[e] = dz[e / features] * h[e % features];
-#ifndef ROW_UNBATCHED_DH
     // dh[c], the classes in order; ROW_UPDATE_BATCH classes' weights loaded at a time.
     for (int c = threadIdx.x; c < features; c += blockDim.x) {
         float sum = 0.0f;
@@ -587,32 +412,10 @@ __device__ void row_head_stage(const float* z, const float* bias, const float* g
         }
         dh[c] = sum;
     }
-#else
-    for (int c = threadIdx.x; c < features; c += blockDim.x) {
-        float sum = 0.0f;
-        for (int o = 0; o < classes; ++o) sum += outputWeight[(long long)o * features + c] * dz[o];
-        dh[c] = sum;
-    }
-#endif
     __syncthreads();
     row_backward(dh, xb, h, norm.x, norm.y, 1.0f / (1.0f - probability), gain, features, gainGradient, shiftGradient,
                  biasGradient, weight, input, inputs, weightGradient, inputGradient, dx, scratch, partials, columns,
                  nullptr, 0.0f);
-}
-
-extern "C" __global__ void row_head(const float* z, const float* bias, const float* gain, const float* shift,
-                                    int features, float epsilon, float probability, u32 seedLow, u32 seedHigh,
-                                    u32 stream, float* xbOut, float* statistics, float* activated,
-                                    const float* outputWeight, const float* outputBias, int classes, float* logits,
-                                    float* outputWeightGradient, float* outputBiasGradient, const int* label,
-                                    double* accumulators, u32* counters, double limit, double* lossLog,
-                                    int logCapacity, float* gainGradient, float* shiftGradient, float* biasGradient,
-                                    const float* weight, const float* input, int inputs, float* weightGradient,
-                                    float* inputGradient) {
-    row_head_stage(z, bias, gain, shift, features, epsilon, probability, seedLow, seedHigh, stream, xbOut, statistics,
-                   activated, outputWeight, outputBias, classes, logits, outputWeightGradient, outputBiasGradient,
-                   label, accumulators, counters, limit, lossLog, logCapacity, gainGradient, shiftGradient,
-                   biasGradient, weight, input, inputs, weightGradient, inputGradient, nullptr);
 }
 
 // Plain SGD fused into the backward kernels (CUDANetwork.fusesRowUpdate: no
@@ -634,7 +437,6 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
                               const float* __restrict__ upperDx, const float* __restrict__ upperInput,
                               int upperOutputs, int upperInputs, const int* runs, int runCount,
                               float* __restrict__ parameters, const float* __restrict__ gradients, u32* counters) {
-#ifndef ROW_UNBATCHED_UPDATES
     if (update && upperWeight)
         row_outer_product_rows(upperWeight, nullptr, upperDx, upperInput, upperOutputs, upperInputs, rate);
     if (!runs) return;
@@ -651,21 +453,6 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
             parameters[at] = parameters[at] - rate * gradients[at];
         }
     }
-#else
-    if (update && upperWeight)
-        for (int o = blockIdx.x; o < upperOutputs; o += gridDim.x) {
-            const float d = upperDx[o];
-            float* row = upperWeight + (long long)o * upperInputs;
-            for (int i = threadIdx.x; i < upperInputs; i += blockDim.x) row[i] = row[i] - rate * (d * upperInput[i]);
-        }
-    if (!runs) return;
-    if (update)
-        for (int r = 1; r < runCount; ++r) {
-            const int offset = runs[2 * r], count = runs[2 * r + 1];
-            for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x)
-                parameters[offset + i] = parameters[offset + i] - rate * gradients[offset + i];
-        }
-#endif
     if (!last_block_to_finish(counters)) return;
     if (update && runCount > 0)
         for (int i = threadIdx.x; i < runs[1]; i += blockDim.x)
@@ -680,18 +467,19 @@ __device__ void row_fused_sgd(bool update, float rate, float* __restrict__ upper
 // A hidden layer's backward from dh, its ReLU-dropout output's gradient
 // (written by the kernel before): the xb, (μ, 1/σ) and ReLU-dropout output
 // its forward kernel's block 0 wrote; `inputGradient` null for the first layer.
-__device__ void row_hidden_backward_stage(const float* dh, const float* xb, const float* statistics,
-                                          const float* activated, float scale, const float* gain, int features,
-                                          float* gainGradient, float* shiftGradient, float* biasGradient,
-                                          const float* weight, const float* input, int inputs, float* weightGradient,
-                                          float* inputGradient, const double* scalars, int rateCount, u32* counters,
-                                          float* upperWeight, const float* upperDx, int upperOutputs,
-                                          float* firstWeight, const int* runs, int runCount, float* parameters,
-                                          const float* gradients, u32* gridBarrier) {
+extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb, const float* statistics,
+                                               const float* activated, float scale, const float* gain, int features,
+                                               float* gainGradient, float* shiftGradient, float* biasGradient,
+                                               const float* weight, const float* input, int inputs,
+                                               float* weightGradient, float* inputGradient, const double* scalars,
+                                               int rateCount, u32* counters, float* upperWeight, const float* upperDx,
+                                               int upperOutputs, float* firstWeight, const int* runs, int runCount,
+                                               float* parameters, const float* gradients) {
     __shared__ float dx[ROW_MAX_FEATURES], scratch[32], partials[ROW_THREADS];
     float columns[ROW_COLUMN_LOADS];
     if (inputGradient) load_column_share(weight, features, inputs, 4 * blockIdx.x, columns);
-    stage_wait(gridBarrier);
+    wait_for_previous_kernel();
+    let_next_kernel_start();
     // Fused plain SGD (`scalars` given): the step's rate, or no update after a divergence.
     StepSetting setting;
     const bool update = scalars && step_setting(scalars, rateCount, counters, &setting);
@@ -704,18 +492,5 @@ __device__ void row_hidden_backward_stage(const float* dh, const float* xb, cons
                       gradients, counters);
 }
 
-extern "C" __global__ void row_hidden_backward(const float* dh, const float* xb, const float* statistics,
-                                               const float* activated, float scale, const float* gain, int features,
-                                               float* gainGradient, float* shiftGradient, float* biasGradient,
-                                               const float* weight, const float* input, int inputs,
-                                               float* weightGradient, float* inputGradient, const double* scalars,
-                                               int rateCount, u32* counters, float* upperWeight, const float* upperDx,
-                                               int upperOutputs, float* firstWeight, const int* runs, int runCount,
-                                               float* parameters, const float* gradients) {
-    row_hidden_backward_stage(dh, xb, statistics, activated, scale, gain, features, gainGradient, shiftGradient,
-                              biasGradient, weight, input, inputs, weightGradient, inputGradient, scalars, rateCount,
-                              counters, upperWeight, upperDx, upperOutputs, firstWeight, runs, runCount, parameters,
-                              gradients, nullptr);
-}
 """#
 }
