@@ -56,12 +56,13 @@ final class CUDAKernelCompileTests: XCTestCase {
         for (kernel, count) in registers { XCTAssertLessThanOrEqual(count, kernel.hasPrefix("row_") ? 96 : 64, kernel) }
     }
 
-    /// A variant chosen with TN_CUDA_KERNEL_DEFINES compiles, and is another
-    /// module: ROW_UPDATE_BATCH, the row kernels' one tunable, at 3.
+    /// The variants chosen with TN_CUDA_KERNEL_DEFINES compile, and are
+    /// another module: ROW_UPDATE_BATCH (the row kernels' one tunable) at 3,
+    /// with the batched gather (ROW_BATCHED_GATHER) not yet timed on a GPU.
     func testAKernelVariantCompilesAsItsOwnModule() throws {
         let nvrtc = try Self.compiler()
-        let source = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UPDATE_BATCH=3"])
-        XCTAssertTrue(source.hasPrefix("#define ROW_UPDATE_BATCH 3\n"))
+        let source = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UPDATE_BATCH=3 ROW_BATCHED_GATHER"])
+        XCTAssertTrue(source.hasPrefix("#define ROW_UPDATE_BATCH 3\n#define ROW_BATCHED_GATHER\n"))
         let (variant, _) = try nvrtc.compileWithLog(source: source, name: "teaching_networks_kernels.cu", architecture: 90,
                                                     options: KernelCompiler.options)
         let (plain, _) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",

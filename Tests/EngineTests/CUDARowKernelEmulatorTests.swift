@@ -83,6 +83,49 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
         deinit { owned.forEach { $0.deallocate() } }
     }
 
+    static let gatherMain = #"""
+    int main(int argc, char** argv) {
+        directory = argv[1];
+        const int F = 784, H = 64;
+        auto data = input<float>("data");
+        auto w = input<float>("w");
+        std::vector<int> labels = {3, 9, 0}, order = {2, 0, 1};
+        std::vector<unsigned> counters = {1, 0, 0, 0};  // step 1 of the epoch: example order[1] = 0
+        std::vector<float> x(F), z(H);
+        std::vector<int> label = {-1};
+        run(3, 256, [&] { row_first_forward(data.data(), labels.data(), order.data(), x.data(), label.data(), F, w.data(), H,
+                                            z.data(), counters.data()); });
+        output("x", x); output("z", z); output("label", label);
+        return 0;
+    }
+    """#
+
+    /// The first kernel's gather loaded in one go (ROW_BATCHED_GATHER, a
+    /// variant to time on a GPU) writes what the loop of one element a trip
+    /// writes, bit for bit: MNIST's 784 inputs, three elements a thread and a
+    /// part of a fourth.
+    func testTheBatchedGatherVariantWritesWhatTheLoopWrites() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-gather-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var generator = RandomGenerator(seed: 11)
+        let data = (0..<(3 * 784)).map { _ in generator.uniform(-2, 2) }
+        try KernelEmulator.write(data, "data", in: directory)
+        try KernelEmulator.write((0..<(64 * 784)).map { _ in generator.uniform(-0.1, 0.1) }, "w", in: directory)
+        var outputs: [(x: [Float], z: [Float], label: [Int32])] = []
+        for defines in [[], ["ROW_BATCHED_GATHER"]] {
+            try KernelEmulator.compileAndRun(main: Self.gatherMain, in: directory, defines: defines)
+            outputs.append((try KernelEmulator.read(Float.self, "x", in: directory), try KernelEmulator.read(Float.self, "z", in: directory),
+                            try KernelEmulator.read(Int32.self, "label", in: directory)))
+        }
+        XCTAssertEqual(outputs[0].x, Array(data[0..<784]), "example order[1] = 0")
+        XCTAssertEqual(outputs[0].label, [3])
+        XCTAssertTrue(outputs[0].z.contains { $0 != 0 })
+        XCTAssertEqual(outputs[1].x, outputs[0].x)
+        XCTAssertEqual(outputs[1].z.map(\.bitPattern), outputs[0].z.map(\.bitPattern))
+        XCTAssertEqual(outputs[1].label, outputs[0].label)
+    }
+
     func testRowKernelsMatchTheirTwinsWhenRunOnTheCPU() throws {
         let (f0, h0, h1, c) = (37, 300, 70, 10)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-emulator-\(getpid())")

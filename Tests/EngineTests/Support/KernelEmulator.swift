@@ -100,14 +100,16 @@ enum KernelEmulator {
     }
     """#
 
-    /// Compiles `KernelSource.source` with `main` (C++ that calls `run` and
-    /// the kernels) and runs it in `directory`; throws with clang's or the
+    /// Compiles `KernelSource.source` (after a #define for each of `defines`,
+    /// as TN_CUDA_KERNEL_DEFINES gives them) with `main` (C++ that calls `run`
+    /// and the kernels) and runs it in `directory`; throws with clang's or the
     /// program's error output. Skips when no clang++ with C++20 is found.
-    static func compileAndRun(main: String, in directory: URL) throws {
+    static func compileAndRun(main: String, in directory: URL, defines: [String] = []) throws {
         let compiler = try clangPlusPlus()
         let source = directory.appendingPathComponent("emulator.cpp")
         let binary = directory.appendingPathComponent("emulator")
-        try (prelude + KernelSource.source + runner + main)
+        let kernels = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": defines.joined(separator: " ")])
+        try (prelude + "\n" + kernels + runner + main)
             .write(to: source, atomically: true, encoding: .utf8)
         try execute(compiler, ["-std=c++20", "-O1", "-pthread", "-w", source.path, "-o", binary.path], what: "clang++")
         try execute(binary.path, [directory.path], what: "emulator")

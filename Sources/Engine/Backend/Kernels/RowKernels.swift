@@ -322,10 +322,31 @@ extern "C" __global__ void row_first_forward(const float* data, const int* label
     load_first_row_share(weight, features, outputs, share);
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
     const float* example = data + (long long)source * features;
+#ifdef ROW_BATCHED_GATHER
+    // Every load of the thread's elements of the example first, then the
+    // stores (as row_normalize loads): one wait for memory instead of one an
+    // element. Not yet timed on a GPU, so off unless defined
+    // (TN_CUDA_KERNEL_DEFINES=ROW_BATCHED_GATHER; docs/GPU.md).
+    float xk[ROW_FEATURE_LOADS];
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i < features) xk[k] = example[i];
+    }
+#pragma unroll
+    for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
+        const int i = threadIdx.x + ROW_THREADS * k;
+        if (i < features) {
+            v[i] = xk[k];
+            if (blockIdx.x == 0) input[i] = xk[k];
+        }
+    }
+#else
     for (int i = threadIdx.x; i < features; i += blockDim.x) {
         v[i] = example[i];
         if (blockIdx.x == 0) input[i] = v[i];
     }
+#endif
     if (blockIdx.x == 0 && threadIdx.x == 0) label[0] = labels[source];
     __syncthreads();
     row_product(weight, share, v, features, outputs, nullptr, z);
