@@ -100,6 +100,117 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
     }
     """#
 
+    static let gridMain = #"""
+    int main(int argc, char** argv) {
+        directory = argv[1];
+        const int F0 = 37, H0 = 300, H1 = 70, C = 10;
+        auto data = input<float>("data");
+        auto labels = input<int>("labels");
+        auto order = input<int>("order");
+        auto w0 = input<float>("w0"), b0 = input<float>("b0"), g0 = input<float>("g0"), s0 = input<float>("s0");
+        auto w1 = input<float>("w1"), b1 = input<float>("b1"), g1 = input<float>("g1"), s1 = input<float>("s1");
+        auto w2 = input<float>("w2"), b2 = input<float>("b2");
+        auto flat = input<float>("flat"), flatGradients = input<float>("flat_gradients");
+        std::vector<unsigned> counters = {2, 5, 0, 0};
+        std::vector<float> x(F0), z0(H0), xb0(H0), stats0(2), act0(H0), z1(H1), xb1(H1), stats1(2), act1(H1);
+        std::vector<int> label = {-1};
+        run(3, 256, [&] { row_first_forward(data.data(), labels.data(), order.data(), x.data(), label.data(), F0, w0.data(), H0,
+                                            z0.data(), counters.data()); });
+        run(3, 256, [&] { row_hidden_forward(z0.data(), b0.data(), g0.data(), s0.data(), H0, 1e-5f, 0.4f, 11u, 22u, 3u, xb0.data(),
+                                             stats0.data(), act0.data(), w1.data(), H1, z1.data(), counters.data()); });
+        // The two kernels with backward parts at a grid that wraps (3 blocks)
+        // and at one with more blocks than weight rows (70) and groups of
+        // four input-gradient columns (75, and one of a single column).
+        for (unsigned grid : {3u, 80u}) {
+            std::vector<float> logits(C), dw2(C * H1), db2(C), dg1(H1), ds1(H1), db1(H1), dw1(H1 * H0), dh0(H0);
+            std::vector<double> accumulators = {0.5, 0, 0, 0}, lossLog(4, -1.0);
+            std::vector<float> headXb(H1), headStats(2), headAct(H1);
+            run(grid, 256, [&] { row_head(z1.data(), b1.data(), g1.data(), s1.data(), H1, 1e-5f, 0.2f, 33u, 44u, 7u, headXb.data(),
+                                          headStats.data(), headAct.data(), w2.data(), b2.data(), C, logits.data(), dw2.data(),
+                                          db2.data(), label.data(), accumulators.data(), counters.data(), 1e30, lossLog.data(), 4,
+                                          dg1.data(), ds1.data(), db1.data(), w1.data(), act0.data(), H0, dw1.data(), dh0.data()); });
+            std::vector<float> dg0(H0), ds0(H0), db0(H0), dw0(H0 * F0);
+            run(grid, 256, [&] { row_hidden_backward(dh0.data(), xb0.data(), stats0.data(), act0.data(), 1.0f / (1.0f - 0.4f),
+                                                     g0.data(), H0, dg0.data(), ds0.data(), db0.data(), w0.data(), x.data(), F0,
+                                                     dw0.data(), nullptr, nullptr, 0, counters.data(), nullptr, nullptr, 0, nullptr,
+                                                     nullptr, 0, nullptr, nullptr); });
+            // Plain SGD fused in: the first layer's weights, the next layer's, two runs.
+            auto fusedW0 = w0, fusedW1 = w1, fusedFlat = flat;
+            std::vector<float> fdg0(H0), fds0(H0), fdb0(H0);
+            std::vector<int> runs = {3, 5, 20, 7};
+            std::vector<double> scalars = {1, 1, 1, 0, 0, 0, 0, 0, 0.05, 0.02};
+            std::vector<unsigned> fusedCounters = {1, 5, 0, 0};
+            run(grid, 256, [&] { row_hidden_backward(dh0.data(), xb0.data(), stats0.data(), act0.data(), 1.0f / (1.0f - 0.4f),
+                                                     g0.data(), H0, fdg0.data(), fds0.data(), fdb0.data(), w0.data(), x.data(), F0,
+                                                     nullptr, nullptr, scalars.data(), 2, fusedCounters.data(), fusedW1.data(),
+                                                     db1.data(), H1, fusedW0.data(), runs.data(), 2, fusedFlat.data(),
+                                                     flatGradients.data()); });
+            const std::string g = "_" + std::to_string(grid);
+            output(("logits" + g).c_str(), logits); output(("dw2" + g).c_str(), dw2); output(("db2" + g).c_str(), db2);
+            output(("dg1" + g).c_str(), dg1); output(("ds1" + g).c_str(), ds1); output(("db1" + g).c_str(), db1);
+            output(("dw1" + g).c_str(), dw1); output(("dh0" + g).c_str(), dh0); output(("dg0" + g).c_str(), dg0);
+            output(("ds0" + g).c_str(), ds0); output(("db0" + g).c_str(), db0); output(("dw0" + g).c_str(), dw0);
+            output(("fused_w0" + g).c_str(), fusedW0); output(("fused_w1" + g).c_str(), fusedW1);
+            output(("fused_flat" + g).c_str(), fusedFlat); output(("fused_counters" + g).c_str(), fusedCounters);
+            output(("accumulators" + g).c_str(), accumulators); output(("loss_log" + g).c_str(), lossLog);
+        }
+        return 0;
+    }
+    """#
+
+    /// The kernels with backward parts write the same bits at any grid
+    /// (TN_CUDA_ROW_BLOCKS changes only the grid): every block computes the
+    /// LayerNorms itself in one order, and each sum has a fixed order that
+    /// does not depend on which block takes it. Checked at 3 blocks and at
+    /// 80, more blocks than there are weight rows or column groups, where
+    /// some blocks have nothing to update and the last to finish moves the
+    /// step on; and with ROW_UPDATE_BATCH=16, which changes only when each
+    /// thread loads its operands.
+    func testTheBackwardKernelsWriteTheSameBitsAtAnyGrid() throws {
+        let (f0, h0, h1, c) = (37, 300, 70, 10)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-grid-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var generator = RandomGenerator(seed: 17)
+        func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }
+        let w0 = random(h0 * f0, -0.3, 0.3), w1 = random(h1 * h0, -0.1, 0.1), flat = random(40, -1, 1)
+        let inputs: [(String, [Float])] = [
+            ("data", random(5 * f0, -2, 2)), ("w0", w0), ("b0", random(h0, -0.3, 0.3)), ("g0", random(h0, 0.5, 1.5)),
+            ("s0", random(h0, -0.5, 0.5)), ("w1", w1), ("b1", random(h1, -0.3, 0.3)), ("g1", random(h1, 0.5, 1.5)),
+            ("s1", random(h1, -0.5, 0.5)), ("w2", random(c * h1, -0.3, 0.3)), ("b2", random(c, -0.3, 0.3)),
+            ("flat", flat), ("flat_gradients", random(40, -1, 1)),
+        ]
+        for (name, values) in inputs { try KernelEmulator.write(values, name, in: directory) }
+        try KernelEmulator.write([3, 9, 0, 4, 7] as [Int32], "labels", in: directory)
+        try KernelEmulator.write([3, 1, 4, 0, 2] as [Int32], "order", in: directory)
+        let names = ["logits", "dw2", "db2", "dg1", "ds1", "db1", "dw1", "dh0", "dg0", "ds0", "db0", "dw0",
+                     "fused_w0", "fused_w1", "fused_flat"]
+        // The source as it is, then with the variants the next GPU call times
+        // beside it (docs/GPU.md): 16 operands a thread before its stores.
+        var baseline: [String: [UInt32]] = [:]
+        for defines in [[], ["ROW_UPDATE_BATCH=16", "ROW_BATCHED_GATHER"]] {
+            try KernelEmulator.compileAndRun(main: Self.gridMain, in: directory, defines: defines)
+            for name in names {
+                let few = try KernelEmulator.read(Float.self, name + "_3", in: directory).map(\.bitPattern)
+                let many = try KernelEmulator.read(Float.self, name + "_80", in: directory).map(\.bitPattern)
+                XCTAssertFalse(few.isEmpty, name)
+                XCTAssertTrue(few.contains { $0 != 0 && $0 != 0x8000_0000 }, "\(name) is not all zeros")
+                XCTAssertEqual(many, few, "\(name): 80 blocks against 3, \(defines)")
+                if defines.isEmpty { baseline[name] = few } else { XCTAssertEqual(few, baseline[name], "\(name): \(defines)") }
+            }
+        }
+        XCTAssertNotEqual(try KernelEmulator.read(Float.self, "fused_w0_80", in: directory), w0, "the first layer's weights moved")
+        XCTAssertNotEqual(try KernelEmulator.read(Float.self, "fused_w1_80", in: directory), w1, "the next layer's weights moved")
+        for grid in [3, 80] {
+            XCTAssertEqual(try KernelEmulator.read(UInt32.self, "fused_counters_\(grid)", in: directory), [2, 6, 0, 0],
+                           "\(grid) blocks: the last to finish moved the step on and put the ticket back")
+        }
+        XCTAssertEqual(try KernelEmulator.read(Double.self, "accumulators_80", in: directory),
+                       try KernelEmulator.read(Double.self, "accumulators_3", in: directory), "the loss is added once")
+        XCTAssertEqual(try KernelEmulator.read(Double.self, "loss_log_80", in: directory),
+                       try KernelEmulator.read(Double.self, "loss_log_3", in: directory))
+    }
+
     /// The first kernel's gather loaded in one go (ROW_BATCHED_GATHER, a
     /// variant to time on a GPU) writes what the loop of one element a trip
     /// writes, bit for bit: MNIST's 784 inputs, three elements a thread and a

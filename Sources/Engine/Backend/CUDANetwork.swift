@@ -46,6 +46,9 @@ final class CUDANetwork {
     private let rowUpdateRunCount: Int
     /// TN_CUDA_FUSED_UPDATE (see `fusedUpdateSetting(environment:)`), read once.
     private let fusedUpdateAllowed: Bool
+    /// Blocks per multiprocessor of the batch-1 kernels with backward parts
+    /// (TN_CUDA_ROW_BLOCKS; see rowBlocksSetting).
+    let rowBlocksPerMultiprocessor: Int
     /// Rows per block of layer_norm_backward (see `layerNormRows(environment:)`).
     let layerNormRowsPerBlock: Int
     /// How many learning rates the scalars hold: 1 (a constant rate) or one per step of an epoch.
@@ -90,15 +93,18 @@ final class CUDANetwork {
     /// `rateCount` learning rates: 1 for a constant rate, or the steps of an
     /// epoch when a schedule gives each step its own (see `uploadLearningRates`).
     /// With `normLogCapacity` > 0, every step's gradient norm is measured and
-    /// kept (see `readGradientNorms`).
+    /// kept (see `readGradientNorms`). The TN_CUDA_* settings come from
+    /// `environment`.
     init(context: KernelDevice, plan: NetworkPlan, optimizer: DeviceOptimizer, batchCapacity: Int,
          rateCount: Int = 1, normLogCapacity: Int = 0, lossLogCapacity: Int = 0, extraBytes: Int = 0,
-         requestedBatchSize: Int? = nil, layerNormRowsPerBlock: Int? = nil) throws {
+         requestedBatchSize: Int? = nil, layerNormRowsPerBlock: Int? = nil,
+         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         precondition(rateCount >= 1, "CUDANetwork: rateCount must be ≥ 1")
         let layerNormRows = try layerNormRowsPerBlock
-            ?? Self.layerNormRows(environment: ProcessInfo.processInfo.environment, batchSize: requestedBatchSize ?? batchCapacity,
+            ?? Self.layerNormRows(environment: environment, batchSize: requestedBatchSize ?? batchCapacity,
                                   multiprocessors: context.device.multiprocessors)
-        fusedUpdateAllowed = try Self.fusedUpdateSetting(environment: ProcessInfo.processInfo.environment)
+        fusedUpdateAllowed = try Self.fusedUpdateSetting(environment: environment)
+        rowBlocksPerMultiprocessor = try Self.rowBlocksSetting(environment: environment)
         precondition((1...KernelSource.layerNormMaxRowsPerBlock).contains(layerNormRows),
                      "CUDANetwork: layer_norm_backward takes 1 to \(KernelSource.layerNormMaxRowsPerBlock) rows per block, not \(layerNormRows)")
         self.layerNormRowsPerBlock = layerNormRows
@@ -180,6 +186,22 @@ final class CUDANetwork {
     static func fusedUpdateSetting(environment: [String: String]) throws -> Bool {
         try SettingError.onOff("TN_CUDA_FUSED_UPDATE", environment: environment,
                                on: "plain SGD's update runs inside the batch-1 backward kernels", off: "in its own kernel")
+    }
+
+    /// TN_CUDA_ROW_BLOCKS: blocks per multiprocessor of row_head and
+    /// row_hidden_backward, 1 (the default) to 4, so that one run on a GPU can
+    /// time them. Each block computes its layer's LayerNorm backward itself
+    /// and takes its share of the weight rows, so more blocks each update
+    /// fewer elements (at 1 on an H100, the first layer's 784-input rows are
+    /// 12 to 13 elements a thread: two batches of ROW_UPDATE_BATCH loads; at
+    /// 2, one), at the cost of more blocks repeating the LayerNorm.
+    static func rowBlocksSetting(environment: [String: String]) throws -> Int {
+        guard let text = environment["TN_CUDA_ROW_BLOCKS"] else { return 1 }
+        guard let blocks = Int(text.trimmingCharacters(in: .whitespaces)), (1...4).contains(blocks) else {
+            throw SettingError(name: "TN_CUDA_ROW_BLOCKS", value: text,
+                               problem: "must be a whole number from 1 to 4 (blocks per multiprocessor of the batch-1 backward kernels); unset it for the default, 1")
+        }
+        return blocks
     }
 
     /// Rows per block of layer_norm_backward for a batch: the batch over the
@@ -539,8 +561,10 @@ final class CUDANetwork {
         let warpsPerBlock = KernelSource.blockSize / 32
         let multiprocessors = max(1, context.device.multiprocessors)
         // Forward: a warp per output, so no more blocks than outputs need; the
-        // kernels with backward parts: a block per multiprocessor.
+        // kernels with backward parts: a block per multiprocessor, or
+        // TN_CUDA_ROW_BLOCKS of them.
         func forwardBlocks(_ outputs: Int) -> Int { max(1, min(multiprocessors, (outputs + warpsPerBlock - 1) / warpsPerBlock)) }
+        let backwardBlocks = multiprocessors * rowBlocksPerMultiprocessor
         let hidden = layers.hidden
         let first = hiddenLayer(hidden[0])
         try context.launch("row_first_forward", blocks: forwardBlocks(first.outputs), overlapping: true, [
@@ -577,7 +601,7 @@ final class CUDANetwork {
         }
         var gradient = gradientScratch[0].address, spare = gradientScratch[1].address
         let top = hidden[hidden.count - 1]
-        try context.launch("row_head", blocks: multiprocessors, overlapping: true, rowNormalizeArguments(top) + [
+        try context.launch("row_head", blocks: backwardBlocks, overlapping: true, rowNormalizeArguments(top) + [
             .pointer(parameters.offset(floats: lastWeight)), .pointer(parameters.offset(floats: lastWeight + classes * lastInputs)),
             .int(Int32(classes)), .pointer(logitsBuffer.address), .pointer(gradients.offset(floats: lastWeight)),
             .pointer(gradients.offset(floats: lastWeight + classes * lastInputs)), .pointer(labels.address),
@@ -586,7 +610,7 @@ final class CUDANetwork {
         ] + rowBackwardArguments(top, inputGradient: hidden.count > 1 ? gradient : 0, weightGradient: !fused))
         for j in stride(from: hidden.count - 2, through: 0, by: -1) {
             let k = hidden[j], layer = hiddenLayer(k)
-            try context.launch("row_hidden_backward", blocks: multiprocessors, overlapping: true, [
+            try context.launch("row_hidden_backward", blocks: backwardBlocks, overlapping: true, [
                 .pointer(gradient), .pointer(activations[k + 2].address), .pointer(statistics[k + 1]!.address),
                 .pointer(activations[k + 3].address), .float(1 / (1 - layer.probability)),
                 .pointer(parameters.offset(floats: layer.gain)), .int(Int32(layer.outputs)),

@@ -15,6 +15,8 @@ final class EmulatedDevice: KernelDevice {
     private(set) var launches = 0
     /// Launches enqueued, by kernel name.
     private(set) var launchesByKernel: [String: Int] = [:]
+    /// The grid of each kernel's latest launch, in blocks.
+    private(set) var blocksByKernel: [String: Int] = [:]
     /// cuBLAS products enqueued (launches and products are the nodes of a captured step).
     private(set) var products = 0
     private var recording: [() throws -> Void]?
@@ -85,6 +87,7 @@ final class EmulatedDevice: KernelDevice {
         try KernelSignatures.check(name, arguments)
         launches += 1
         launchesByKernel[name, default: 0] += 1
+        blocksByKernel[name] = blocks
         if overlapping { overlappingLaunches += 1 }
         let arguments = arguments
         try enqueue { try Self.run(name, blocks: blocks, arguments) }

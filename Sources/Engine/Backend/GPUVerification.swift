@@ -109,6 +109,14 @@
 //    and the barrier alone 2.2 µs at 132, 66 or 33 blocks (six a step). It
 //    was removed with its cooperative launch (BENCHMARKS.md has the figures).
 //
+// Prepared in the tenth session (no GPU lent), for the next call to time
+// (docs/GPU.md, "The next call"): ROW_BATCHED_GATHER, ROW_UPDATE_BATCH=16
+// (123 registers, no spills) and TN_CUDA_ROW_BLOCKS=2 (two blocks a
+// multiprocessor for row_head and row_hidden_backward, so that the first
+// layer's update is one batch of loads a thread instead of two). Here, the
+// kernel emulator holds the gather to the loop bit for bit, and the backward
+// kernels to the same bits at 3 blocks and at 80.
+//
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.
 //  8. `tn build --backend cuda`: Tutorial.train sends every run with an
