@@ -6,7 +6,7 @@ import XCTest
 
 final class CUDABackendTests: XCTestCase {
     /// Whether this machine really has a usable CUDA device.
-    static var gpuPresent: Bool { (try? Backend.resolve(.cuda)) != nil }
+    static var gpuPresent: Bool { (try? Backend.resolve(.cuda, environment: [:])) != nil }
 
     func testCPUAlwaysResolvesWithADescription() throws {
         let resolved = try Backend.resolve(.cpu)
@@ -49,6 +49,30 @@ final class CUDABackendTests: XCTestCase {
         let device = try XCTUnwrap(resolved.device)
         XCTAssertGreaterThanOrEqual(device.computeCapability.major, 6)
         XCTAssertTrue(resolved.provenance.contains(device.name))
+    }
+
+    /// TN_CUDA_EMULATE=1 makes the CUDA backend the CPU emulation of its
+    /// kernels, for `cuda` and `auto`, with a notice that says so; `cpu`
+    /// stays the CPU; anything but 0 or 1 is an error naming the variable.
+    func testTheEmulationStandsInForTheGPUOnlyWhenAskedAndSaysSo() throws {
+        let emulate = ["TN_CUDA_EMULATE": "1"]
+        for choice in [BackendChoice.cuda, .auto] {
+            let resolved = try Backend.resolve(choice, environment: emulate)
+            XCTAssertEqual(resolved.kind, .cuda, "\(choice)")
+            XCTAssertEqual(resolved.provenance, "cuda: CPU emulation of the CUDA kernels (TN_CUDA_EMULATE=1)")
+            let notice = try XCTUnwrap(resolved.notice)
+            XCTAssertTrue(notice.hasPrefix("note: TN_CUDA_EMULATE=1:") && !notice.contains("\n"), notice)
+        }
+        XCTAssertEqual(try Backend.resolve(.cpu, environment: emulate).kind, .cpu)
+        XCTAssertNil(try Backend.resolve(.cpu, environment: emulate).notice)
+        XCTAssertFalse(try Backend.emulatesCUDA(environment: [:]))
+        XCTAssertFalse(try Backend.emulatesCUDA(environment: ["TN_CUDA_EMULATE": "0"]))
+        XCTAssertThrowsError(try Backend.resolve(.cuda, environment: ["TN_CUDA_EMULATE": "yes"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("TN_CUDA_EMULATE=yes: must be 1"), "\(error)")
+        }
+        if !Self.gpuPresent {
+            XCTAssertThrowsError(try Backend.resolve(.cuda, environment: ["TN_CUDA_EMULATE": "0"]), "0 is the GPU, which is absent")
+        }
     }
 
     func testMissingLibraryReportsEverySonameTried() {

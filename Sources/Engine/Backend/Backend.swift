@@ -23,7 +23,8 @@ public struct DeviceDescription: Sendable, Equatable, CustomStringConvertible {
     public var architecture: Int { computeCapability.major * 10 + computeCapability.minor }
 
     public var description: String {
-        "\(name) (sm_\(architecture), \(formatGiB(totalMemoryBytes)), \(multiprocessors) SMs, driver \(driverVersion / 1000).\(driverVersion % 1000 / 10))"
+        if architecture == 0 { return name }  // the CPU emulation (TN_CUDA_EMULATE)
+        return "\(name) (sm_\(architecture), \(formatGiB(totalMemoryBytes)), \(multiprocessors) SMs, driver \(driverVersion / 1000).\(driverVersion % 1000 / 10))"
     }
 
     public static func == (a: DeviceDescription, b: DeviceDescription) -> Bool {
@@ -81,8 +82,12 @@ public struct ResolvedBackend: Sendable, Equatable {
 public enum Backend {
     /// Resolves a choice to a backend. Throws `CUDAUnavailable` (or a
     /// `CUDAError`) only for `.cuda`; `.auto` falls back with a notice.
-    public static func resolve(_ choice: BackendChoice) throws -> ResolvedBackend {
+    public static func resolve(_ choice: BackendChoice,
+                               environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ResolvedBackend {
         let cpu = CPUDescription.current()
+        if choice != .cpu, try emulatesCUDA(environment: environment) {
+            return ResolvedBackend(kind: .cuda, device: EmulatedDevice.description, cpu: cpu, notice: emulationNotice)
+        }
         switch choice {
         case .cpu:
             return ResolvedBackend(kind: .cpu, device: nil, cpu: cpu, notice: nil)
@@ -97,6 +102,29 @@ public enum Backend {
             }
         }
     }
+
+    /// TN_CUDA_EMULATE: unset or 0, the CUDA backend is the GPU; 1, it is
+    /// the CPU emulation of its kernels (EmulatedDevice: every launch runs
+    /// the kernel's CPU twin, products go to OpenBLAS), so that a machine
+    /// without a GPU can run `tn build --backend cuda` and `tn train
+    /// --backend cuda` through the CUDA trainer, graphs and all, and check
+    /// that the chapters train and their claims hold on that path. It is
+    /// slow, and what it checks is the plumbing and the arithmetic of the
+    /// twins, not a GPU: provenance lines name the emulation.
+    public static func emulatesCUDA(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Bool {
+        guard let text = environment["TN_CUDA_EMULATE"] else { return false }
+        switch text.trimmingCharacters(in: .whitespaces) {
+        case "0": return false
+        case "1": return true
+        default:
+            throw SettingError(name: "TN_CUDA_EMULATE", value: text,
+                               problem: "must be 1 (the CUDA backend runs on the CPU emulation of its kernels) or 0 (on the GPU, the default)")
+        }
+    }
+
+    /// What `tn` says when the emulation stands in for the GPU.
+    static let emulationNotice = "note: TN_CUDA_EMULATE=1: the CUDA backend runs on the CPU emulation of its kernels "
+        + "(slow; for checking the CUDA path without a GPU, not for figures or timings)"
 
     /// Loads the driver, NVRTC and cuBLAS, and describes device 0. Loading the
     /// libraries here means `--backend cuda` fails at once, not mid-run.

@@ -138,8 +138,14 @@ public enum BackendSelfTest {
 
     // MARK: CUDA
 
-    /// The GPU against the twins and the engine. Throws `CUDAUnavailable` without a GPU.
+    /// The GPU against the twins and the engine. Throws `CUDAUnavailable`
+    /// without a GPU. Under TN_CUDA_EMULATE=1, the emulation against them
+    /// (which has no TF32: its products are FP32 whatever is asked).
     public static func runCUDA(seed: UInt64 = 1, tf32: Bool = false) throws -> (device: DeviceDescription, checks: [SelfTestCheck]) {
+        if try Backend.emulatesCUDA() {
+            let device = EmulatedDevice()
+            return (device.device, try runDevice(device, seed: seed, tf32: tf32))
+        }
         let context = try CUDAContext(tf32: tf32, synchronizeAfterLaunch: true)
         return (context.device, try runDevice(context, seed: seed, tf32: tf32))
     }

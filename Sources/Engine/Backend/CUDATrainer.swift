@@ -50,14 +50,17 @@ public final class CUDATrainer {
     /// The device that runs the training, for provenance lines.
     public var device: DeviceDescription { context.device }
 
-    /// Opens the GPU (throws `CUDAUnavailable` without one) and checks that
-    /// every layer of `model` has kernels.
+    /// Opens the GPU (throws `CUDAUnavailable` without one), or its CPU
+    /// emulation under TN_CUDA_EMULATE=1 (Backend.emulatesCUDA), and checks
+    /// that every layer of `model` has kernels.
     public init(model: Sequential, optimizer: DeviceOptimizer, options: CUDATrainingOptions = CUDATrainingOptions()) throws {
         _ = try NetworkPlan(model)
         self.model = model
         self.optimizer = optimizer
         self.options = options
-        self.context = try CUDAContext(tf32: options.tf32, synchronizeAfterLaunch: options.synchronizeAfterLaunch)
+        self.context = try Backend.emulatesCUDA()
+            ? EmulatedDevice()
+            : CUDAContext(tf32: options.tf32, synchronizeAfterLaunch: options.synchronizeAfterLaunch)
     }
 
     /// Trains on any kernel device, e.g. the CPU emulation in the tests.

@@ -8,8 +8,10 @@
 import CBLAS
 
 final class EmulatedDevice: KernelDevice {
-    let device = DeviceDescription(name: "CPU emulation of the CUDA kernels", computeCapability: (0, 0),
-                                   totalMemoryBytes: 0, multiprocessors: 0, driverVersion: 0)
+    static let description = DeviceDescription(name: "CPU emulation of the CUDA kernels (TN_CUDA_EMULATE=1)",
+                                               computeCapability: (0, 0), totalMemoryBytes: 0, multiprocessors: 0,
+                                               driverVersion: 0)
+    let device = EmulatedDevice.description
     /// What memoryInfo reports as free; lower it to provoke DeviceOutOfMemory.
     var freeBytes: Int
     private(set) var launches = 0
