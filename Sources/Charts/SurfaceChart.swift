@@ -123,13 +123,18 @@ public struct SurfaceChart: Chart, Sendable {
         // Axes along the front floor edges, and a height axis at the left corner.
         let xEdgeY = project(0.5 * (xLow + xHigh), yLow, 0).depth < project(0.5 * (xLow + xHigh), yHigh, 0).depth ? yLow : yHigh
         let yEdgeX = project(xLow, 0.5 * (yLow + yHigh), 0).depth < project(xHigh, 0.5 * (yLow + yHigh), 0).depth ? xLow : xHigh
-        document.add(contentsOf: edgeAxis(ticks: Scale(lower: xLow, upper: xHigh, kind: .linear, targetTickCount: 5).ticks, label: xLabel) {
+        // The height axis stands on the floor corner farthest left; a floor
+        // axis's label at that corner would read as the height axis's, so
+        // there it keeps its tick mark and drops its label.
+        let leftCorner = corners.min { screen(project($0.0, $0.1, 0)).x < screen(project($1.0, $1.1, 0)).x }!
+        document.add(contentsOf: edgeAxis(ticks: Scale(lower: xLow, upper: xHigh, kind: .linear, targetTickCount: 5).ticks, label: xLabel,
+                                     from: xLow, to: xHigh, unlabelled: leftCorner.1 == xEdgeY ? leftCorner.0 : nil) {
             screen(project($0, xEdgeY, 0))
         } outward: { screen(project($0, xEdgeY + (xEdgeY == yLow ? -1 : 1) * (yHigh - yLow) * 0.12, 0)) })
-        document.add(contentsOf: edgeAxis(ticks: Scale(lower: yLow, upper: yHigh, kind: .linear, targetTickCount: 5).ticks, label: yLabel) {
+        document.add(contentsOf: edgeAxis(ticks: Scale(lower: yLow, upper: yHigh, kind: .linear, targetTickCount: 5).ticks, label: yLabel,
+                                     from: yLow, to: yHigh, unlabelled: leftCorner.0 == yEdgeX ? leftCorner.1 : nil) {
             screen(project(yEdgeX, $0, 0))
         } outward: { screen(project(yEdgeX + (yEdgeX == xLow ? -1 : 1) * (xHigh - xLow) * 0.12, $0, 0)) })
-        let leftCorner = corners.min { screen(project($0.0, $0.1, 0)).x < screen(project($1.0, $1.1, 0)).x }!
         let zTicks = heightScale == .log
             ? Scale(lower: floor, upper: high - low, kind: .log).ticks.filter(\.isMajor)
             : Scale(lower: low, upper: high, kind: .linear, targetTickCount: 5).ticks
@@ -167,17 +172,28 @@ public struct SurfaceChart: Chart, Sendable {
         return document.render()
     }
 
-    /// Tick marks and labels along one floor edge.
-    private func edgeAxis(ticks: [Tick], label: String, at position: (Double) -> (x: Double, y: Double),
+    /// Tick marks and labels along one floor edge, from `low` to `high`. A
+    /// label at either end moves 10 px along the edge, inwards, away from the
+    /// other floor axis's label at the corner they share; the tick at
+    /// `unlabelled`, if any, has no label.
+    private func edgeAxis(ticks: [Tick], label: String, from low: Double, to high: Double, unlabelled: Double? = nil,
+                          at position: (Double) -> (x: Double, y: Double),
                           outward: (Double) -> (x: Double, y: Double)) -> [String] {
         var lines: [String] = []
         var path = ""
+        let middle = position((low + high) / 2), tolerance = 1e-9 * max(1, abs(high - low))
         for tick in ticks {
             let from = position(tick.value), away = outward(tick.value)
             let dx = away.x - from.x, dy = away.y - from.y
             let length = max(1e-9, hypot(dx, dy))
             path += "M\(Format.pixel(from.x)),\(Format.pixel(from.y))l\(Format.pixel(dx / length * 5)),\(Format.pixel(dy / length * 5))"
-            let labelX = from.x + dx / length * 16, labelY = from.y + dy / length * 16 + 4
+            var labelX = from.x + dx / length * 16, labelY = from.y + dy / length * 16 + 4
+            if abs(tick.value - low) <= tolerance || abs(tick.value - high) <= tolerance {
+                let inX = middle.x - from.x, inY = middle.y - from.y, inLength = max(1e-9, hypot(inX, inY))
+                labelX += inX / inLength * 10
+                labelY += inY / inLength * 10
+            }
+            if let unlabelled, abs(tick.value - unlabelled) <= tolerance { continue }
             lines.append(textElement(tick.label, x: labelX, y: labelY, anchor: "middle", className: "tn-muted"))
         }
         if let first = ticks.first?.value, let last = ticks.last?.value {

@@ -17,6 +17,9 @@ public struct OutputRecord: Codable, Equatable, Sendable {
     /// the figure, for the page to lay out so that the panels reflow on a
     /// narrow screen; `svg` still holds the whole figure as one image.
     public var panels: [String]?
+    /// The most panels a row of the page holds: the figure's `columns`
+    /// (fewer where the page is too narrow for them).
+    public var columns: Int?
     public var csv: String?
     /// `show(value, name:)`
     public var name: String?
@@ -29,7 +32,7 @@ public struct OutputRecord: Codable, Equatable, Sendable {
 
     public init(
         kind: Kind, title: String? = nil, caption: String? = nil, svg: String? = nil,
-        panels: [String]? = nil, csv: String? = nil, name: String? = nil, value: String? = nil,
+        panels: [String]? = nil, columns: Int? = nil, csv: String? = nil, name: String? = nil, value: String? = nil,
         header: [String]? = nil, rows: [[String]]? = nil, message: String? = nil
     ) {
         self.kind = kind
@@ -37,6 +40,7 @@ public struct OutputRecord: Codable, Equatable, Sendable {
         self.caption = caption
         self.svg = svg
         self.panels = panels
+        self.columns = columns
         self.csv = csv
         self.name = name
         self.value = value

@@ -23,12 +23,14 @@ public struct Table: Sendable {
 
 /// Publishes a chart as a numbered figure. The block's `//| caption:` is used
 /// unless `caption` is given here. A `Figure` of several charts also sends
-/// its panels one by one, which the page lays out side by side where there is
-/// room and one above the other where there is not.
+/// its panels one by one, which the page lays out in rows of the figure's
+/// `columns` where there is room and in fewer, down to one, where there is not.
 public func show(_ chart: Chart, caption: String? = nil) {
-    let (svg, panels) = (chart as? Figure)?.render() ?? (chart.svg(), nil)
+    let figure = chart as? Figure
+    let (svg, panels) = figure?.render() ?? (chart.svg(), nil)
     OutputChannel.shared.send(OutputRecord(
-        kind: .chart, title: chart.title, caption: caption, svg: svg, panels: panels, csv: chart.csv()))
+        kind: .chart, title: chart.title, caption: caption, svg: svg, panels: panels, columns: figure?.columns,
+        csv: chart.csv()))
 }
 
 /// Publishes a table.

@@ -171,6 +171,38 @@ final class StructureTests: XCTestCase {
         XCTAssertTrue(svg.texts.contains("loss"))
     }
 
+    /// The floor axes' labels at the corners keep clear of each other and of
+    /// the height axis's foot: over −1…1 both floor axes label their ends,
+    /// and one corner is shared by the two floor axes, another by a floor
+    /// axis and the height axis (the background chapter's loss surface).
+    func testSurfaceCornerLabelsKeepClearOfEachOther() {
+        let grid = ValueGrid(x: -1...1, y: -1...1, resolution: 12) { $0 * $0 + $1 * $1 }
+        let svg = SVGInspection.parse(SurfaceChart(title: "Bowl", grid: grid, xLabel: "α", yLabel: "β", zLabel: "loss").svg())
+        let labels = svg.all("text").filter { $0.attributes["class"] == "tn-muted" }
+            .compactMap { text -> (text: String, x: Double, y: Double)? in
+                guard let x = Double(text.attributes["x"] ?? ""), let y = Double(text.attributes["y"] ?? "") else { return nil }
+                return (text.text, x, y)
+            }
+        XCTAssertGreaterThanOrEqual(labels.count, 9, "ticks on three axes")
+        for (i, a) in labels.enumerated() {
+            for b in labels[(i + 1)...] {
+                // Labels are about 8 px per character wide and 12 px tall; keep a character's gap.
+                let apartX = abs(a.x - b.x) - 4.0 * Double(a.text.count + b.text.count) - 8, apartY = abs(a.y - b.y) - 12
+                XCTAssertTrue(apartX > 0 || apartY > 0, "'\(a.text)' at (\(a.x), \(a.y)) and '\(b.text)' at (\(b.x), \(b.y)) crowd")
+            }
+        }
+        // The height axis is the path of vertical moves with 5-px ticks; its foot is the first point.
+        let heightAxis = svg.all("path").first { ($0.attributes["d"] ?? "").contains("h-5") }?.attributes["d"] ?? ""
+        let foot = heightAxis.dropFirst().prefix { $0 != "L" }.split(separator: ",").compactMap { Double($0) }
+        XCTAssertEqual(foot.count, 2, heightAxis)
+        if foot.count == 2 {
+            for label in labels where !label.text.isEmpty {
+                let distance = hypot(label.x - foot[0], label.y - 4 - foot[1])
+                XCTAssertGreaterThan(distance, 24, "'\(label.text)' sits at the height axis's foot")
+            }
+        }
+    }
+
     func testImageGridHasAnImageAndLabelPerDigit() {
         let images = (0..<10).map { GrayImage(width: 28, height: 28, bytes: [UInt8](repeating: UInt8($0 * 20), count: 784), label: String($0)) }
         let chart = ImageGrid(title: "Digits", images: images, columns: 5)

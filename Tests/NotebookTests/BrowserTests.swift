@@ -71,3 +71,48 @@ final class BrowserTests: XCTestCase {
         XCTAssertGreaterThan(png.count, 40_000, "the screenshot looks blank")
     }
 }
+
+/// A figure's `columns` on the page: six panels with `columns: 3` lie three
+/// to a row in a wide window, so that each row is what the author grouped
+/// (a head's time steps), and fewer to a row, never more, in a narrow one.
+extension BrowserTests {
+    func testAFiguresColumnsHoldWhereThereIsRoomAndReflowWhereNot() throws {
+        let book = try TemporaryBook(fixture: "book")
+        try book.write("intro.md", try book.read("intro.md") + """
+
+            ```swift run
+            //| id: fig-six
+            //| caption: Six panels, three to a row.
+            let charts = (1...6).map { k in LineChart(title: "Panel \\(k)", series: [LineSeries(name: "line", y: [0, Double(k)])]) }
+            show(Figure(title: "Six", charts: charts, columns: 3))
+            ```
+
+            """)
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        // A copy of the page that writes, once laid out, each panel's row
+        // (its top, in order of appearance) into the page for --dump-dom.
+        let page = try book.page("intro.html")
+        let measuring = page.replacingOccurrences(of: "</body>", with: """
+            <script>
+            window.addEventListener("load", () => {
+              const tops = [...document.querySelectorAll("#fig-six .chart-panel")].map(p => Math.round(p.getBoundingClientRect().top));
+              const rows = [...new Set(tops)].map(t => tops.filter(x => x === t).length);
+              document.body.insertAdjacentHTML("beforeend", "<p id=\\"measured\\">rows " + rows.join(",") + "</p>");
+            });
+            </script>
+            </body>
+            """)
+        let measure = book.output.appendingPathComponent("intro-measure.html")
+        try measuring.write(to: measure, atomically: true, encoding: .utf8)
+        func rows(width: Int) throws -> [Int] {
+            let (dom, _) = try browse(["--window-size=\(width),900", "--dump-dom", measure.absoluteString])
+            let text = try XCTUnwrap(dom.components(separatedBy: "<p id=\"measured\">rows ").dropFirst().first, "not measured")
+            return text.prefix { $0 != "<" }.split(separator: ",").compactMap { Int($0) }
+        }
+        XCTAssertEqual(try rows(width: 1400), [3, 3], "three to a row where there is room")
+        let narrow = try rows(width: 700)
+        XCTAssertEqual(narrow.reduce(0, +), 6)
+        XCTAssertTrue(narrow.allSatisfy { $0 < 3 }, "fewer to a row at 700 px: \(narrow)")
+    }
+}

@@ -132,7 +132,8 @@ final class PageLayoutTests: XCTestCase {
             .components(separatedBy: "</figure>")[0]
         XCTAssertTrue(figure.contains("<p class=\"chart-title\">Up and down</p>"), figure)
         XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-svg chart-panel\" style=\"max-width: 640px\">").count - 1, 2)
-        XCTAssertTrue(figure.contains("<div class=\"chart-panels\" style=\"--panel-min: min(22rem, 640px)\">"), figure)
+        XCTAssertTrue(figure.contains("<div class=\"chart-panels counted\" style=\"--panel-min: min(22rem, 640px); --panel-columns: 2\">"),
+                      figure)
         XCTAssertFalse(figure.contains("<svg class=\"tn-chart\" x="), "the panels are not nested in one SVG")
         // The second chart of the block: one chart, not wide, anchored at fig-pair-2.
         XCTAssertTrue(page.contains("<figure class=\"chart quick\" id=\"fig-pair-2\">"), "second figure's anchor")
@@ -158,6 +159,8 @@ final class TableCellTests: XCTestCase {
         XCTAssertEqual(BlockRenderer.typesetNumber("-inf"), "-inf", "not a finite number: left as printed")
         XCTAssertEqual(BlockRenderer.typesetNumber("-1 (diverged)"), "-1 (diverged)", "not a number: left as printed")
         XCTAssertEqual(BlockRenderer.typesetNumber("SGD-momentum"), "SGD-momentum")
+        XCTAssertEqual(BlockRenderer.typesetNumber("0.8510, -1.3180, -0.0000"), "0.8510, \u{2212}1.3180, 0.0000", "a list of numbers")
+        XCTAssertEqual(BlockRenderer.typesetNumber("-1, two"), "-1, two", "not a list of numbers: left as printed")
     }
 }
 

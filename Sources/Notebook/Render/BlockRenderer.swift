@@ -90,10 +90,15 @@ struct BlockRenderer {
                         html += "<p class=\"chart-title\">\(HTMLText.escape(title))</p>\n"
                     }
                     // Columns no narrower than the narrowest panel needs, so small
-                    // panels stay side by side.
+                    // panels stay side by side; with the figure's column count,
+                    // that many to a row where each gets at least 15rem, so that
+                    // the author's rows (a head's time steps, say) stay rows.
                     let narrowest = panels.map(Self.declaredWidth).filter { $0 > 0 }.min()
-                    let columns = narrowest.map { " style=\"--panel-min: min(22rem, \(Int($0.rounded(.up)))px)\"" } ?? ""
-                    html += "<div class=\"chart-panels\"\(columns)>"
+                    var properties = narrowest.map { ["--panel-min: min(22rem, \(Int($0.rounded(.up)))px)"] } ?? []
+                    if let count = record.columns, count > 0 { properties.append("--panel-columns: \(count)") }
+                    let style = properties.isEmpty ? "" : " style=\"\(properties.joined(separator: "; "))\""
+                    let counted = record.columns != nil ? " counted" : ""
+                    html += "<div class=\"chart-panels\(counted)\"\(style)>"
                     for panel in panels {
                         let width = Self.declaredWidth(of: panel)
                         let style = width > 0 ? " style=\"max-width: \(Int(width.rounded(.up)))px\"" : ""
@@ -128,6 +133,11 @@ struct BlockRenderer {
     /// minus sign (U+2212) instead of a hyphen, and a value that rounded to
     /// zero without its sign ("-0.0000" is 0.0000). Other cells are unchanged.
     static func typesetNumber(_ cell: String) -> String {
+        // A list of numbers ("0.85, -1.32, -0.00"): each of them.
+        let items = cell.components(separatedBy: ", ")
+        if items.count > 1, items.allSatisfy({ Double($0.trimmingCharacters(in: .whitespaces)) != nil }) {
+            return items.map(typesetNumber).joined(separator: ", ")
+        }
         let trimmed = cell.trimmingCharacters(in: .whitespaces)
         guard trimmed.hasPrefix("-"), let value = Double(trimmed), value.isFinite else { return cell }
         return value == 0 ? String(trimmed.dropFirst()) : "\u{2212}" + trimmed.dropFirst()

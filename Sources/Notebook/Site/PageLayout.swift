@@ -43,7 +43,7 @@ struct PageLayout {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>\(HTMLText.escape(title)) · \(HTMLText.escape(bookTitle))</title>
-        <script>try{var t=localStorage.getItem("tn-theme");if(t)document.documentElement.dataset.theme=t;}catch(e){}</script>
+        <script>try{var t=localStorage.getItem("tn-theme")||(matchMedia("(prefers-color-scheme: dark)").matches?"dark":"");if(t)document.documentElement.dataset.theme=t;}catch(e){}</script>
         <link rel="stylesheet" href="\(root)assets/katex/katex.min.css">
         <link rel="stylesheet" href="\(root)assets/site.css">
         </head>

@@ -253,7 +253,10 @@ public enum SiteBuilder {
             let body = ChapterDocument.replacePlaceholders(linked) { number in
                 offset + number < mathHTML.count ? mathHTML[offset + number] : ""
             }
-            let searchable = ChapterDocument.withMath(linked, math: chapter.scanned.math)
+            // Search shows and matches the math as text (η, not \eta).
+            let searchable = ChapterDocument.replacePlaceholders(linked) { number in
+                number < chapter.scanned.math.count ? HTMLText.escape(ReadableMath.text(chapter.scanned.math[number].tex)) : ""
+            }
             mathOffset += chapter.scanned.math.count
             searchPages.append(SearchPage(title: chapter.title, url: chapter.url,
                                           sections: SearchIndex.sections(of: searchable, title: chapter.title)))
