@@ -117,13 +117,30 @@
 // kernel emulator holds the gather to the loop bit for bit, and the backward
 // kernels to the same bits at 3 blocks and at 80.
 //
+// Checked in the tenth session without a GPU, through the CPU emulation of
+// the kernels (TN_CUDA_EMULATE=1, which runs each launch's CPU twin):
+//  - `tn build --backend cuda` at full scale for every chapter but the two
+//    whose batch-1 runs take the emulation about an hour (stochastic,
+//    mini-batch): every block trained through the CUDA trainer, and three
+//    claims failed, each tied to the CPU's own random stream (which epochs
+//    the loss rose in, whether cosine annealing beat a constant rate by a
+//    few per cent). They were rewritten to what holds on either backend.
+//    The emulated full-batch run rose in the same epochs as the H100's run
+//    of the ninth session (9, 10, 11, 15, 26–29), so the emulation follows
+//    the GPU's arithmetic closely.
+//  - The two chapters left out, against the H100's sweep of the ninth
+//    session (docs/gpu-runs/2026-11-26-h100-h/sweep.txt): two mini-batch
+//    claims did not hold there (the best test losses spread 0.032, batch
+//    32 ended at 0.0117), and were widened to 0.05 and 0.02.
+//  - `.ci/run` builds every chapter so, quick.
+//
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.
-//  8. `tn build --backend cuda`: Tutorial.train sends every run with an
-//     engine optimizer to the GPU (schedules, clipping, divergence limits and
-//     snapshots included; the going-further chapter's recording wrapper stays
-//     on the CPU and says why); provenance lines name the GPU; the chapters'
-//     claims must still hold.
+//  8. `tn build --backend cuda` on a GPU: Tutorial.train sends every run
+//     with an engine optimizer to the GPU (schedules, clipping, divergence
+//     limits and snapshots included; the going-further chapter's recording
+//     wrapper stays on the CPU and says why); provenance lines name the GPU;
+//     the chapters' claims must still hold (on the emulation they do, above).
 //
 // How, with the device tool: docs/GPU.md. In short, `scripts/gpu-bundle` here
 // (a static-runtime tn, compressed, with cmark-gfm, fallback copies of its
