@@ -12,8 +12,9 @@ import XCTest
 @testable import Engine
 
 final class CUDARowKernelEmulatorTests: XCTestCase {
-    static let main = #"""
-    int main(int argc, char** argv) {
+    /// The start of both tests' main: the network's sizes, and its inputs
+    /// read from the test's folder.
+    static let inputs = #"""
         directory = argv[1];
         const int F0 = 37, H0 = 300, H1 = 70, C = 10;
         auto data = input<float>("data");
@@ -22,6 +23,11 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
         auto w0 = input<float>("w0"), b0 = input<float>("b0"), g0 = input<float>("g0"), s0 = input<float>("s0");
         auto w1 = input<float>("w1"), b1 = input<float>("b1"), g1 = input<float>("g1"), s1 = input<float>("s1");
         auto w2 = input<float>("w2"), b2 = input<float>("b2");
+    """#
+
+    static let main = #"""
+    int main(int argc, char** argv) {
+    \#(inputs)
         std::vector<unsigned> counters = {2, 5, 0, 0};  // step 2 of the epoch: example order[2]; dropout step 5
         std::vector<float> x(F0), z0(H0), xb0(H0), stats0(2), act0(H0), z1(H1), xb1(H1), stats1(2), act1(H1), logits(C);
         std::vector<int> label = {-1};
@@ -102,14 +108,7 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
 
     static let gridMain = #"""
     int main(int argc, char** argv) {
-        directory = argv[1];
-        const int F0 = 37, H0 = 300, H1 = 70, C = 10;
-        auto data = input<float>("data");
-        auto labels = input<int>("labels");
-        auto order = input<int>("order");
-        auto w0 = input<float>("w0"), b0 = input<float>("b0"), g0 = input<float>("g0"), s0 = input<float>("s0");
-        auto w1 = input<float>("w1"), b1 = input<float>("b1"), g1 = input<float>("g1"), s1 = input<float>("s1");
-        auto w2 = input<float>("w2"), b2 = input<float>("b2");
+    \#(inputs)
         auto flat = input<float>("flat"), flatGradients = input<float>("flat_gradients");
         std::vector<unsigned> counters = {2, 5, 0, 0};
         std::vector<float> x(F0), z0(H0), xb0(H0), stats0(2), act0(H0), z1(H1), xb1(H1), stats1(2), act1(H1);
