@@ -22,8 +22,12 @@ public struct DeviceDescription: Sendable, Equatable, CustomStringConvertible {
     /// "sm_90": the architecture NVRTC compiles for.
     public var architecture: Int { computeCapability.major * 10 + computeCapability.minor }
 
+    /// The CPU emulation of the kernels (TN_CUDA_EMULATE), which has no
+    /// architecture, memory or driver of its own to describe.
+    public var isEmulation: Bool { architecture == 0 }
+
     public var description: String {
-        if architecture == 0 { return name }  // the CPU emulation (TN_CUDA_EMULATE)
+        if isEmulation { return name }
         return "\(name) (sm_\(architecture), \(formatGiB(totalMemoryBytes)), \(multiprocessors) SMs, driver \(driverVersion / 1000).\(driverVersion % 1000 / 10))"
     }
 

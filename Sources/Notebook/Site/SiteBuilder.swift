@@ -465,7 +465,6 @@ public enum SiteBuilder {
     /// nil on other backends or when none can be opened.
     static func gpuDescription(backend: String) -> String? {
         guard backend == "cuda", let device = try? Backend.resolve(.cuda).device else { return nil }
-        if device.architecture == 0 { return device.name }  // the CPU emulation (TN_CUDA_EMULATE=1)
-        return "\(device.name), sm_\(device.architecture)"
+        return device.isEmulation ? device.name : "\(device.name), sm_\(device.architecture)"
     }
 }
