@@ -3,12 +3,8 @@
   "use strict";
   var root = document.body.getAttribute("data-root") || "";
 
-  // Theme: remembered across pages; the default follows the system.
-  var saved = null;
-  try { saved = localStorage.getItem("tn-theme"); } catch (e) {}
-  if (!saved && window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches) {
-    document.documentElement.dataset.theme = "dark";
-  }
+  // Theme: remembered across pages; the default follows the system. The
+  // page's head sets it before the first paint (PageLayout); this switches it.
   var themeButton = document.querySelector(".theme-toggle");
   if (themeButton) {
     themeButton.addEventListener("click", function () {

@@ -95,9 +95,10 @@ struct BlockRenderer {
                     // the author's rows (a head's time steps, say) stay rows.
                     let narrowest = panels.map(Self.declaredWidth).filter { $0 > 0 }.min()
                     var properties = narrowest.map { ["--panel-min: min(22rem, \(Int($0.rounded(.up)))px)"] } ?? []
-                    if let count = record.columns, count > 0 { properties.append("--panel-columns: \(count)") }
+                    let count = record.columns.flatMap { $0 > 0 ? $0 : nil }
+                    if let count { properties.append("--panel-columns: \(count)") }
                     let style = properties.isEmpty ? "" : " style=\"\(properties.joined(separator: "; "))\""
-                    let counted = record.columns != nil ? " counted" : ""
+                    let counted = count != nil ? " counted" : ""
                     html += "<div class=\"chart-panels\(counted)\"\(style)>"
                     for panel in panels {
                         let width = Self.declaredWidth(of: panel)
