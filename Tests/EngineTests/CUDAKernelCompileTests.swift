@@ -57,12 +57,11 @@ final class CUDAKernelCompileTests: XCTestCase {
     }
 
     /// The variants chosen with TN_CUDA_KERNEL_DEFINES compile, and are
-    /// another module: ROW_UPDATE_BATCH (the row kernels' one tunable) at 3,
-    /// with the batched gather (ROW_BATCHED_GATHER) not yet timed on a GPU.
+    /// another module: ROW_UPDATE_BATCH (the row kernels' one tunable) at 3.
     func testAKernelVariantCompilesAsItsOwnModule() throws {
         let nvrtc = try Self.compiler()
-        let source = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UPDATE_BATCH=3 ROW_BATCHED_GATHER"])
-        XCTAssertTrue(source.hasPrefix("#define ROW_UPDATE_BATCH 3\n#define ROW_BATCHED_GATHER\n"))
+        let source = try KernelSource.moduleSource(environment: ["TN_CUDA_KERNEL_DEFINES": "ROW_UPDATE_BATCH=3"])
+        XCTAssertTrue(source.hasPrefix("#define ROW_UPDATE_BATCH 3\n"))
         let (variant, _) = try nvrtc.compileWithLog(source: source, name: "teaching_networks_kernels.cu", architecture: 90,
                                                     options: KernelCompiler.options)
         let (plain, _) = try nvrtc.compileWithLog(source: KernelSource.source, name: "teaching_networks_kernels.cu",

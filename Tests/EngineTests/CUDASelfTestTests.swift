@@ -271,11 +271,11 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         try network.setCounters(stepInEpoch: 0, completedSteps: 1)
         try network.enqueueRowTrainingStep(data: data.address, labels: labels.address, order: order.address, fusedUpdate: false)
         XCTAssertEqual(device.overlappingLaunches, 6 + 7, "and the update kernel")
-        // A block per multiprocessor (the emulation reports none: one) for the
-        // kernels with backward parts, or TN_CUDA_ROW_BLOCKS of them; the
+        // Two blocks per multiprocessor (the emulation reports none: one) for
+        // the kernels with backward parts, or TN_CUDA_ROW_BLOCKS of them; the
         // forward kernels keep a warp per output.
-        XCTAssertEqual(device.blocksByKernel["row_head"], 1)
-        XCTAssertEqual(device.blocksByKernel["row_hidden_backward"], 1)
+        XCTAssertEqual(device.blocksByKernel["row_head"], 2)
+        XCTAssertEqual(device.blocksByKernel["row_hidden_backward"], 2)
         let wider = EmulatedDevice()
         let widerNetwork = try CUDANetwork(context: wider, plan: try NetworkPlan(.tutorialNetwork()),
                                            optimizer: .sgd(learningRate: 0.1), batchCapacity: 1,
@@ -285,7 +285,8 @@ final class CUDAEmulatedTrainerTests: XCTestCase {
         XCTAssertEqual(wider.blocksByKernel["row_head"], 3)
         XCTAssertEqual(wider.blocksByKernel["row_hidden_backward"], 3)
         XCTAssertEqual(wider.blocksByKernel["row_first_forward"], device.blocksByKernel["row_first_forward"])
-        XCTAssertEqual(try CUDANetwork.rowBlocksSetting(environment: [:]), 1)
+        XCTAssertEqual(try CUDANetwork.rowBlocksSetting(environment: [:]), 2)
+        XCTAssertEqual(try CUDANetwork.rowBlocksSetting(environment: ["TN_CUDA_ROW_BLOCKS": "1"]), 1)
         XCTAssertEqual(try CUDANetwork.rowBlocksSetting(environment: ["TN_CUDA_ROW_BLOCKS": " 2"]), 2)
         for bad in ["0", "5", "two", ""] {
             XCTAssertThrowsError(try CUDANetwork.rowBlocksSetting(environment: ["TN_CUDA_ROW_BLOCKS": bad])) { error in

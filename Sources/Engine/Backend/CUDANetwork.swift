@@ -189,17 +189,18 @@ final class CUDANetwork {
     }
 
     /// TN_CUDA_ROW_BLOCKS: blocks per multiprocessor of row_head and
-    /// row_hidden_backward, 1 (the default) to 4, so that one run on a GPU can
-    /// time them. Each block computes its layer's LayerNorm backward itself
-    /// and takes its share of the weight rows, so more blocks each update
-    /// fewer elements (at 1 on an H100, the first layer's 784-input rows are
-    /// 12 to 13 elements a thread: two batches of ROW_UPDATE_BATCH loads; at
-    /// 2, one), at the cost of more blocks repeating the LayerNorm.
+    /// row_hidden_backward, 1 to 4; 2 by default. Each block computes its
+    /// layer's LayerNorm backward itself and takes its share of the weight
+    /// rows, so more blocks each update fewer elements (on an H100 the first
+    /// layer's 784-input rows are 12 to 13 elements a thread at 1, 6 to 7 at
+    /// 2), at the cost of more blocks repeating the LayerNorm. On the H100, 2
+    /// took 0.3 to 0.6 µs off a 31 µs step against 1 (BENCHMARKS.md,
+    /// eleventh session).
     static func rowBlocksSetting(environment: [String: String]) throws -> Int {
-        guard let text = environment["TN_CUDA_ROW_BLOCKS"] else { return 1 }
+        guard let text = environment["TN_CUDA_ROW_BLOCKS"] else { return 2 }
         guard let blocks = Int(text.trimmingCharacters(in: .whitespaces)), (1...4).contains(blocks) else {
             throw SettingError(name: "TN_CUDA_ROW_BLOCKS", value: text,
-                               problem: "must be a whole number from 1 to 4 (blocks per multiprocessor of the batch-1 backward kernels); unset it for the default, 1")
+                               problem: "must be a whole number from 1 to 4 (blocks per multiprocessor of the batch-1 backward kernels); unset it for the default, 2")
         }
         return blocks
     }

@@ -115,7 +115,8 @@
 // multiprocessor for row_head and row_hidden_backward, so that the first
 // layer's update is one batch of loads a thread instead of two). Here, the
 // kernel emulator holds the gather to the loop bit for bit, and the backward
-// kernels to the same bits at 3 blocks and at 80.
+// kernels to the same bits at 3 blocks and at 80. (Timed in the eleventh
+// session, below.)
 //
 // Checked in the tenth session without a GPU, through the CPU emulation of
 // the kernels (TN_CUDA_EMULATE=1, which runs each launch's CPU twin):
@@ -133,6 +134,19 @@
 //    claims did not hold there (the best test losses spread 0.032, batch
 //    32 ended at 0.0117), and were widened to 0.05 and 0.02.
 //  - `.ci/run` builds every chapter so, quick.
+//
+// Run on a GPU in the eleventh session (2026-11-26, a lent NVIDIA H100 for
+// three calls; docs/gpu-runs/2026-11-26-h100-i/ to -k/):
+//  - the self-test (63 checks, FP32 and TF32) with each variant timed, and
+//    memcheck (0 errors) on the code before and after;
+//  - the tenth session's variants against the code as it was, four rounds
+//    each: the batched gather 0.6 µs a step faster, two blocks per SM 0.3 µs,
+//    ROW_UPDATE_BATCH=16 1.5 to 2.6 µs slower (its 123 registers keep the
+//    next kernel from starting beside it); then ROW_UPDATE_BATCH 4 and 7
+//    against 8, both 0.4 µs faster at two blocks. The batched gather, two
+//    blocks and 4 became the code;
+//  - the sweep twice on the code as committed: batch 1 in 29.96 s both times
+//    (target ≤ 30 s, from 31.8 s), the seven runs in 51.9 and 50.6 s.
 //
 // Not yet run (needs Swift on a GPU machine; the lent one has none):
 //  6. `swift test --filter CUDA` on the GPU: the two skipped tests then run.

@@ -112,9 +112,14 @@ __device__ __forceinline__ void load_column_share(const float* weight, int featu
 }
 
 // Operands loaded per thread before any store, in the loops that update or
-// write many elements (row_outer_product_rows, row_fused_sgd).
+// write many elements (row_outer_product_rows, row_fused_sgd). On the H100,
+// at two blocks per SM (6 or 7 of the first layer's elements a thread), 4 and
+// 7 took a step from 30.4 µs at 8 to 30.0, and 16 (123 registers) to 33; at
+// one block per SM, 4 matched 8 and 7 was 1 µs slower (BENCHMARKS.md,
+// eleventh session). Fewer operands in flight leave more registers free, so
+// the next kernel's blocks can start beside this one's sooner.
 #ifndef ROW_UPDATE_BATCH
-#define ROW_UPDATE_BATCH 8
+#define ROW_UPDATE_BATCH 4
 #endif
 
 // How many of the rows o = blockIdx.x, blockIdx.x + gridDim.x, … (< outputs) are this block's.
@@ -322,11 +327,10 @@ extern "C" __global__ void row_first_forward(const float* data, const int* label
     load_first_row_share(weight, features, outputs, share);
     const int source = order[counters[COUNTER_STEP_IN_EPOCH]];
     const float* example = data + (long long)source * features;
-#ifdef ROW_BATCHED_GATHER
     // Every load of the thread's elements of the example first, then the
     // stores (as row_normalize loads): one wait for memory instead of one an
-    // element. Not yet timed on a GPU, so off unless defined
-    // (TN_CUDA_KERNEL_DEFINES=ROW_BATCHED_GATHER; docs/GPU.md).
+    // element. On the H100 this took 0.6 µs off a 31.2 µs step against a loop
+    // of one element a trip (BENCHMARKS.md, eleventh session).
     float xk[ROW_FEATURE_LOADS];
 #pragma unroll
     for (int k = 0; k < ROW_FEATURE_LOADS; ++k) {
@@ -341,12 +345,6 @@ extern "C" __global__ void row_first_forward(const float* data, const int* label
             if (blockIdx.x == 0) input[i] = xk[k];
         }
     }
-#else
-    for (int i = threadIdx.x; i < features; i += blockDim.x) {
-        v[i] = example[i];
-        if (blockIdx.x == 0) input[i] = v[i];
-    }
-#endif
     if (blockIdx.x == 0 && threadIdx.x == 0) label[0] = labels[source];
     __syncthreads();
     row_product(weight, share, v, features, outputs, nullptr, z);
