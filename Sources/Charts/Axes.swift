@@ -134,7 +134,11 @@ struct AxesDrawing {
 func chartTitles(title: String, xLabel: String, yLabel: String, width: Double, height: Double, area: PlotArea) -> [String] {
     var lines: [String] = []
     if !title.isEmpty {
-        lines.append(textElement(title, x: area.left, y: 14 + Theme.titleSize, className: "tn-title"))
+        // Over the plot, or from the canvas's edge when it is too long for
+        // that, in a smaller type if it is too long even then.
+        let x = fittedTextWidth(title, fontSize: Theme.titleSize, bold: true) <= width - 10 - area.left ? area.left : 14
+        lines.append(fittedTextElement(title, x: x, y: 14 + Theme.titleSize, maxWidth: width - 10 - x,
+                                       fontSize: Theme.titleSize, bold: true, className: "tn-title"))
     }
     if !xLabel.isEmpty {
         lines.append(textElement(xLabel, x: (area.left + area.right) / 2, y: height - 12, anchor: "middle", className: "tn-label"))
@@ -142,7 +146,8 @@ func chartTitles(title: String, xLabel: String, yLabel: String, width: Double, h
     if !yLabel.isEmpty {
         let x = 14 + Theme.labelSize - 2
         let y = (area.top + area.bottom) / 2
-        lines.append(textElement(yLabel, x: x, y: y, anchor: "middle", className: "tn-label",
+        lines.append(fittedTextElement(yLabel, x: x, y: y, maxWidth: area.height + 20, fontSize: Theme.labelSize,
+                                       anchor: "middle", className: "tn-label",
                                  extra: [("transform", "rotate(-90 \(Format.pixel(x)) \(Format.pixel(y)))")]))
     }
     return lines

@@ -52,6 +52,13 @@ public struct Figure: Chart {
 
     public func svg() -> String { render().svg }
 
+    /// Each panel drawn again for a narrow screen (`NarrowLayout`), nil for
+    /// one that is narrow already or cannot be; nil when none can.
+    public func narrowPanels() -> [String?]? {
+        let narrow = charts.map(NarrowLayout.svg(of:))
+        return narrow.contains { $0 != nil } ? narrow : nil
+    }
+
     /// The panels placed in a grid in one SVG.
     private func svg(panels: [String], sizes: [(width: Double, height: Double)]) -> String {
         let gap = 12.0
@@ -69,7 +76,8 @@ public struct Figure: Chart {
                                    description: "Figure of \(charts.count) charts: " + charts.map(\.title).joined(separator: "; ") + ".",
                                    identity: panels.joined())
         if !title.isEmpty {
-            document.add(textElement(title, x: 14, y: 14 + Theme.titleSize, className: "tn-title"))
+            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
+                                                className: "tn-title"))
         }
         for (index, panel) in panels.enumerated() {
             let column = index % columns, row = index / columns

@@ -54,7 +54,8 @@ public struct ImageGrid: Chart, Sendable {
         var badPixels = 0
         var document = SVGDocument(width: width, height: height, title: title, description: describe(), identity: csv())
         if !title.isEmpty {
-            document.add(textElement(title, x: 14, y: 14 + Theme.titleSize, className: "tn-title"))
+            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
+                                                className: "tn-title"))
         }
         var body: [String] = []
         for (index, image) in images.enumerated() {

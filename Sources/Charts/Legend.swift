@@ -75,14 +75,17 @@ struct Legend {
             var cursor = x
             let rowY = y + Double(rowIndex) * Legend.rowHeight + 9
             for index in row {
-                lines.append(contentsOf: key(entries[index], x: cursor, y: rowY))
+                // An entry too long for a row of its own, in a narrow chart,
+                // keeps to the row in a smaller type.
+                let room = x + width - 18 - (cursor + Legend.keyWidth + 6)
+                lines.append(contentsOf: key(entries[index], x: cursor, y: rowY, maxTextWidth: room))
                 cursor += Legend.keyWidth + 6 + Format.textWidth(entries[index].text, fontSize: Theme.tickSize) + 18
             }
         }
         return [element("g", [("class", "tn-legend")], content: "\n" + lines.joined(separator: "\n") + "\n")]
     }
 
-    private func key(_ entry: LegendEntry, x: Double, y: Double) -> [String] {
+    private func key(_ entry: LegendEntry, x: Double, y: Double, maxTextWidth: Double = 0) -> [String] {
         var lines: [String] = []
         if entry.isSwatch {
             lines.append(element("rect", [
@@ -97,7 +100,8 @@ struct Legend {
             if let dash = entry.dash.dashArray { attributes.append(("stroke-dasharray", dash)) }
             lines.append(element("path", attributes))
         }
-        lines.append(textElement(entry.text, x: x + Legend.keyWidth + 6, y: y + 4))
+        lines.append(fittedTextElement(entry.text, x: x + Legend.keyWidth + 6, y: y + 4, maxWidth: maxTextWidth,
+                                       fontSize: Theme.tickSize))
         return lines
     }
 }

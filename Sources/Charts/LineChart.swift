@@ -148,6 +148,10 @@ public struct LineChart: Chart, Sendable {
         return (nearRight ? x - 4 : x + 4, area.bottom - 6, nearRight ? "end" : "start")
     }
 
+    private func legend(_ prepared: [Prepared]) -> Legend {
+        Legend(entries: prepared.map { LegendEntry(text: legendText($0), color: $0.color, dash: $0.series.dash, isSwatch: false) })
+    }
+
     public func svg() -> String {
         let prepared = prepare()
         let allX = prepared.flatMap { $0.runs.flatMap { $0.map(\.x) } } + events.map(\.x)
@@ -155,9 +159,7 @@ public struct LineChart: Chart, Sendable {
         var xAxis = Scale(fitting: allX, kind: xScale, targetTickCount: 8)
         var yAxis = Scale(fitting: allY, kind: yScale, targetTickCount: 6)
 
-        let legend = Legend(entries: prepared.map {
-            LegendEntry(text: legendText($0), color: $0.color, dash: $0.series.dash, isSwatch: false)
-        })
+        let legend = legend(prepared)
         let showsLegend = series.count > 1 || legendShowsFinalValue
         let yTickLabels = yAxis.ticks.filter(\.isMajor).map(\.label)
 
@@ -331,5 +333,20 @@ public struct LineChart: Chart, Sendable {
             }
         }
         return table.text
+    }
+}
+
+extension LineChart: ResizableChart {
+    /// As any chart, and tall enough for a legend that needs a band of
+    /// several rows above the plot at the narrow width (six optimizers'
+    /// entries take six), with about 170 pixels of plot below it.
+    public func narrowHeight(width narrow: Double) -> Double {
+        let base = min(height, (height * narrow / width * 1.35).rounded())
+        guard series.count > 1 || legendShowsFinalValue else { return base }
+        let band = legend(prepare()).bandHeight(width: narrow - 40)
+        let titleHeight: Double = title.isEmpty ? 0 : Theme.titleSize + 14
+        let bottom: Double = 12 + (xLabel.isEmpty ? 0 : Theme.labelSize + 8) + Theme.tickSize + 10
+        let needed: Double = 14 + titleHeight + band + 170 + bottom
+        return max(base, needed.rounded(.up))
     }
 }

@@ -8,8 +8,9 @@ struct SVGDocument {
     let height: Double
     let title: String
     let description: String
-    /// Prefix for ids inside this document, unique per chart content, so
-    /// several charts inlined in one page never share an id.
+    /// Prefix for ids inside this document, unique per chart content and
+    /// size, so several charts inlined in one page never share an id (nor a
+    /// chart and its narrow layout, both inlined).
     let idPrefix: String
     var extraStyle = ""
     private var lines: [String] = []
@@ -19,7 +20,7 @@ struct SVGDocument {
         self.height = height
         self.title = title
         self.description = description
-        self.idPrefix = "tn" + Hash.hex(identity + "|" + title)
+        self.idPrefix = "tn" + Hash.hex(identity + "|" + title + "|" + Format.pixel(width) + "x" + Format.pixel(height))
     }
 
     mutating func add(_ line: String) { lines.append(line) }
@@ -71,6 +72,28 @@ func textElement(
     if let className { attributes.append(("class", className)) }
     attributes.append(contentsOf: extra)
     return element("text", attributes, content: Format.escape(string))
+}
+
+/// `textElement` in a smaller type when its estimated width at `fontSize` is
+/// more than `maxWidth`: a long title, axis title or legend entry in a narrow
+/// chart stays whole and inside the canvas, down to 60% of its size. Text
+/// that fits is unchanged. `bold` widens the estimate for a bold face.
+func fittedTextElement(
+    _ string: String, x: Double, y: Double, maxWidth: Double, fontSize: Double, bold: Bool = false,
+    anchor: String = "start", className: String? = nil, extra: [(String, String)] = []
+) -> String {
+    let estimate = fittedTextWidth(string, fontSize: fontSize, bold: bold)
+    var extra = extra
+    if maxWidth > 0, estimate > maxWidth {
+        let size = max(0.6 * fontSize, fontSize * maxWidth / estimate)
+        extra.append(("style", "font-size:\((size * 10).rounded(.down) / 10)px"))
+    }
+    return textElement(string, x: x, y: y, anchor: anchor, className: className, extra: extra)
+}
+
+/// `Format.textWidth`, 10% wider for a bold face.
+func fittedTextWidth(_ string: String, fontSize: Double, bold: Bool) -> Double {
+    Format.textWidth(string, fontSize: fontSize) * (bold ? 1.1 : 1)
 }
 
 /// Path data for a polyline through `points`.

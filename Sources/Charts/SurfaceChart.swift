@@ -153,7 +153,8 @@ public struct SurfaceChart: Chart, Sendable {
         document.add(textElement(zLabel + (heightScale == .log ? (abs(low) >= floor ? " − min (log)" : " (log)") : ""),
                                  x: peak.x, y: peak.y - 10, anchor: "middle", className: "tn-label"))
         if !title.isEmpty {
-            document.add(textElement(title, x: 14, y: 14 + Theme.titleSize, className: "tn-title"))
+            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
+                                                className: "tn-title"))
         }
         var barScale = heightScale == .log
             ? Scale(lower: floor, upper: high - low, kind: .log)

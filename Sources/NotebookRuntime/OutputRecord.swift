@@ -17,6 +17,13 @@ public struct OutputRecord: Codable, Equatable, Sendable {
     /// the figure, for the page to lay out so that the panels reflow on a
     /// narrow screen; `svg` still holds the whole figure as one image.
     public var panels: [String]?
+    /// The chart drawn again for a narrow screen (Charts' `NarrowLayout`),
+    /// which a page shows in place of `svg` on a phone; nil when the chart is
+    /// narrow already or cannot be drawn again.
+    public var narrowSVG: String?
+    /// The same for each of a figure's panels, in order (nil for a panel
+    /// that keeps its one drawing).
+    public var narrowPanels: [String?]?
     /// The most panels a row of the page holds: the figure's `columns`
     /// (fewer where the page is too narrow for them).
     public var columns: Int?
@@ -32,7 +39,7 @@ public struct OutputRecord: Codable, Equatable, Sendable {
 
     public init(
         kind: Kind, title: String? = nil, caption: String? = nil, svg: String? = nil,
-        panels: [String]? = nil, columns: Int? = nil, csv: String? = nil, name: String? = nil, value: String? = nil,
+        panels: [String]? = nil, narrowSVG: String? = nil, narrowPanels: [String?]? = nil, columns: Int? = nil, csv: String? = nil, name: String? = nil, value: String? = nil,
         header: [String]? = nil, rows: [[String]]? = nil, message: String? = nil
     ) {
         self.kind = kind
@@ -40,6 +47,8 @@ public struct OutputRecord: Codable, Equatable, Sendable {
         self.caption = caption
         self.svg = svg
         self.panels = panels
+        self.narrowSVG = narrowSVG
+        self.narrowPanels = narrowPanels
         self.columns = columns
         self.csv = csv
         self.name = name

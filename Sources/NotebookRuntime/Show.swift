@@ -25,12 +25,15 @@ public struct Table: Sendable {
 /// unless `caption` is given here. A `Figure` of several charts also sends
 /// its panels one by one, which the page lays out in rows of the figure's
 /// `columns` where there is room and in fewer, down to one, where there is not.
+/// Each chart is also drawn for a narrow screen (`NarrowLayout`), which the
+/// page shows on a phone so that its labels stay readable.
 public func show(_ chart: Chart, caption: String? = nil) {
     let figure = chart as? Figure
     let (svg, panels) = figure?.render() ?? (chart.svg(), nil)
     OutputChannel.shared.send(OutputRecord(
-        kind: .chart, title: chart.title, caption: caption, svg: svg, panels: panels, columns: figure?.columns,
-        csv: chart.csv()))
+        kind: .chart, title: chart.title, caption: caption, svg: svg, panels: panels,
+        narrowSVG: figure == nil ? NarrowLayout.svg(of: chart) : nil, narrowPanels: figure?.narrowPanels(),
+        columns: figure?.columns, csv: chart.csv()))
 }
 
 /// Publishes a table.

@@ -116,3 +116,64 @@ extension BrowserTests {
         XCTAssertTrue(narrow.allSatisfy { $0 < 3 }, "fewer to a row at 700 px: \(narrow)")
     }
 }
+
+/// On a phone the page shows each wide chart's narrow drawing, whose tick
+/// labels stay near their 11.5 px instead of shrinking to half; on a desktop,
+/// the wide one. A figure's panels do the same one by one.
+extension BrowserTests {
+    func testAPhoneGetsTheNarrowDrawingWithReadableLabels() throws {
+        let book = try TemporaryBook(fixture: "book")
+        try book.write("intro.md", try book.read("intro.md") + """
+
+            ```swift run
+            //| id: fig-wide
+            //| caption: One chart 640 pixels wide.
+            show(LineChart(title: "Wide", series: [LineSeries(name: "line", y: [3, 2, 1.5, 1])]))
+            ```
+
+            ```swift run
+            //| id: fig-pair
+            //| caption: Two panels.
+            let charts = (1...2).map { k in LineChart(title: "Panel \\(k)", series: [LineSeries(name: "line", y: [0, Double(k)])]) }
+            show(Figure(title: "Pair", charts: charts, columns: 2))
+            ```
+
+            """)
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        // For each chart with both drawings: which one is laid out, and the
+        // size its 11.5-pixel tick labels are drawn at on the screen.
+        let page = try book.page("intro.html")
+        XCTAssertEqual(page.components(separatedBy: "class=\"chart-narrow\"").count - 1, 3, "the chart and both panels")
+        let measuring = page.replacingOccurrences(of: "</body>", with: """
+            <script>
+            window.addEventListener("load", () => {
+              const shown = [...document.querySelectorAll(".has-narrow")].map(box => {
+                const parts = [...box.children].filter(c => c.getBoundingClientRect().height > 0);
+                if (parts.length !== 1) return "shown:" + parts.length;
+                const svg = parts[0].querySelector("svg");
+                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                return parts[0].className + ":" + (11.5 * scale).toFixed(1);
+              });
+              document.body.insertAdjacentHTML("beforeend", "<p id=\\"measured\\">shown " + shown.join(",") + "</p>");
+            });
+            </script>
+            </body>
+            """)
+        let measure = book.output.appendingPathComponent("intro-measure.html")
+        try measuring.write(to: measure, atomically: true, encoding: .utf8)
+        func shown(width: Int) throws -> [(drawing: String, tickPixels: Double)] {
+            let (dom, _) = try browse(["--window-size=\(width),900", "--dump-dom", measure.absoluteString])
+            let text = try XCTUnwrap(dom.components(separatedBy: "<p id=\"measured\">shown ").dropFirst().first, "not measured")
+            return text.prefix { $0 != "<" }.split(separator: ",").map { part in
+                let pieces = part.split(separator: ":")
+                return (String(pieces[0]), Double(pieces.last ?? "") ?? 0)
+            }
+        }
+        let phone = try shown(width: 390)
+        XCTAssertEqual(phone.map(\.drawing), ["chart-narrow", "chart-narrow", "chart-narrow"], "\(phone)")
+        XCTAssertTrue(phone.allSatisfy { $0.tickPixels >= 9 }, "tick labels on a phone: \(phone)")
+        let desktop = try shown(width: 1400)
+        XCTAssertEqual(desktop.map(\.drawing), ["chart-wide", "chart-wide", "chart-wide"], "\(desktop)")
+    }
+}

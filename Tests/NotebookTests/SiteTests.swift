@@ -131,7 +131,10 @@ final class PageLayoutTests: XCTestCase {
         let figure = try XCTUnwrap(page.components(separatedBy: "<figure class=\"chart quick wide\" id=\"fig-pair\">").dropFirst().first)
             .components(separatedBy: "</figure>")[0]
         XCTAssertTrue(figure.contains("<p class=\"chart-title\">Up and down</p>"), figure)
-        XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-svg chart-panel\" style=\"max-width: 640px\">").count - 1, 2)
+        // Each panel with its narrow drawing beside it, for phones.
+        XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-svg chart-panel has-narrow\" style=\"max-width: 640px\">"
+            + "<div class=\"chart-wide\">").count - 1, 2)
+        XCTAssertEqual(figure.components(separatedBy: "<div class=\"chart-narrow\"><svg xmlns=\"http://www.w3.org/2000/svg\" class=\"tn-chart\" width=\"380\"").count - 1, 2)
         XCTAssertTrue(figure.contains("<div class=\"chart-panels counted\" style=\"--panel-min: min(22rem, 640px); --panel-columns: 2\">"),
                       figure)
         XCTAssertFalse(figure.contains("<svg class=\"tn-chart\" x="), "the panels are not nested in one SVG")

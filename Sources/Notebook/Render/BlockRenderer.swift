@@ -83,7 +83,8 @@ struct BlockRenderer {
                     html += "<p class=\"quick-badge\">Quick run: fewer epochs than the real experiment</p>\n"
                 }
                 if panels.isEmpty {
-                    html += "<div class=\"chart-svg\">\(HTMLText.inlineSVG(record.svg ?? ""))</div>\n"
+                    html += "<div class=\"chart-svg\(record.narrowSVG == nil ? "" : " has-narrow")\">"
+                        + Self.chartDrawings(record.svg ?? "", narrow: record.narrowSVG) + "</div>\n"
                 } else {
                     // Each panel at most its own width, side by side where they fit.
                     if let title = record.title, !title.isEmpty {
@@ -100,10 +101,12 @@ struct BlockRenderer {
                     let style = properties.isEmpty ? "" : " style=\"\(properties.joined(separator: "; "))\""
                     let counted = count != nil ? " counted" : ""
                     html += "<div class=\"chart-panels\(counted)\"\(style)>"
-                    for panel in panels {
+                    for (index, panel) in panels.enumerated() {
                         let width = Self.declaredWidth(of: panel)
                         let style = width > 0 ? " style=\"max-width: \(Int(width.rounded(.up)))px\"" : ""
-                        html += "<div class=\"chart-svg chart-panel\"\(style)>\(HTMLText.inlineSVG(panel))</div>"
+                        let narrow = record.narrowPanels.flatMap { index < $0.count ? $0[index] : nil }
+                        html += "<div class=\"chart-svg chart-panel\(narrow == nil ? "" : " has-narrow")\"\(style)>"
+                            + Self.chartDrawings(panel, narrow: narrow) + "</div>"
                     }
                     html += "</div>\n"
                 }
@@ -148,6 +151,14 @@ struct BlockRenderer {
     static let textColumnPixels = Double(16 * SiteStyle.contentWidthRem)
 
     /// The width an SVG's root element declares, 0 if none.
+    /// A chart's drawing, inlined; with a narrow layout, both, each in its
+    /// own box, and the site's stylesheet shows the one that suits the
+    /// screen (`.has-narrow`).
+    static func chartDrawings(_ svg: String, narrow: String?) -> String {
+        guard let narrow else { return HTMLText.inlineSVG(svg) }
+        return "<div class=\"chart-wide\">\(HTMLText.inlineSVG(svg))</div><div class=\"chart-narrow\">\(HTMLText.inlineSVG(narrow))</div>"
+    }
+
     static func declaredWidth(of svg: String) -> Double {
         guard let root = svg.range(of: "<svg"),
               let attribute = svg[root.upperBound...].range(of: " width=\"") else { return 0 }

@@ -157,6 +157,15 @@ enum SiteStyle {
         calc((100% - (var(--panel-columns) - 1) * .75rem) / var(--panel-columns)))), 1fr));
     }
     .chart-panel { width: 100%; min-width: 0; }
+    /* A chart with a narrow layout carries both drawings; a phone gets the
+       narrow one, whose labels stay near their size instead of shrinking
+       with a drawing twice as wide as the screen. */
+    .chart-narrow { display: none; }
+    @media (max-width: 560px) {
+      .has-narrow > .chart-wide { display: none; }
+      .has-narrow > .chart-narrow { display: block; }
+      figure.chart { padding: .75rem .6rem; }
+    }
     figure.chart.wide {
       --figure-width: max(100%, min(76rem, calc(100vw - var(--sidebar-width) - 5rem)));
       width: var(--figure-width); margin-left: calc((100% - var(--figure-width)) / 2); margin-right: calc((100% - var(--figure-width)) / 2);
