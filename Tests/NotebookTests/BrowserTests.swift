@@ -72,13 +72,46 @@ final class BrowserTests: XCTestCase {
     }
 }
 
+/// Layout measured in Chromium: the fixture book with blocks added to its
+/// first chapter, and a copy of that page whose script, once the page is laid
+/// out, writes what it measured into `<p id="measured">` for --dump-dom.
+extension BrowserTests {
+    /// The book comes back too: its folder, the page's with it, goes when it does.
+    func measuringPage(adding blocks: String, script: String) throws -> (book: TemporaryBook, page: String, measure: URL) {
+        let book = try TemporaryBook(fixture: "book")
+        try book.write("intro.md", try book.read("intro.md") + blocks)
+        let report = try book.build()
+        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
+        let page = try book.page("intro.html")
+        let measuring = page.replacingOccurrences(of: "</body>", with: """
+            <script>
+            window.addEventListener("load", () => {
+              const measured = (() => { \(script) })();
+              document.body.insertAdjacentHTML("beforeend", "<p id=\\"measured\\">" + measured + "</p>");
+            });
+            </script>
+            </body>
+            """)
+        let measure = book.output.appendingPathComponent("intro-measure.html")
+        try measuring.write(to: measure, atomically: true, encoding: .utf8)
+        return (book, page, measure)
+    }
+
+    /// What the page's script measured in a window `width` pixels wide.
+    func measured(_ measure: URL, width: Int) throws -> String {
+        let (dom, _) = try browse(["--window-size=\(width),900", "--dump-dom", measure.absoluteString])
+        let text = try XCTUnwrap(dom.components(separatedBy: "<p id=\"measured\">").dropFirst().first, "not measured")
+        return String(text.prefix { $0 != "<" })
+    }
+}
+
 /// A figure's `columns` on the page: six panels with `columns: 3` lie three
 /// to a row in a wide window, so that each row is what the author grouped
 /// (a head's time steps), and fewer to a row, never more, in a narrow one.
 extension BrowserTests {
     func testAFiguresColumnsHoldWhereThereIsRoomAndReflowWhereNot() throws {
-        let book = try TemporaryBook(fixture: "book")
-        try book.write("intro.md", try book.read("intro.md") + """
+        // Each panel's row (its top, in order of appearance), as panels a row.
+        let (book, _, measure) = try measuringPage(adding: """
 
             ```swift run
             //| id: fig-six
@@ -87,29 +120,12 @@ extension BrowserTests {
             show(Figure(title: "Six", charts: charts, columns: 3))
             ```
 
+            """, script: """
+            const tops = [...document.querySelectorAll("#fig-six .chart-panel")].map(p => Math.round(p.getBoundingClientRect().top));
+            return [...new Set(tops)].map(t => tops.filter(x => x === t).length).join(",");
             """)
-        let report = try book.build()
-        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
-        // A copy of the page that writes, once laid out, each panel's row
-        // (its top, in order of appearance) into the page for --dump-dom.
-        let page = try book.page("intro.html")
-        let measuring = page.replacingOccurrences(of: "</body>", with: """
-            <script>
-            window.addEventListener("load", () => {
-              const tops = [...document.querySelectorAll("#fig-six .chart-panel")].map(p => Math.round(p.getBoundingClientRect().top));
-              const rows = [...new Set(tops)].map(t => tops.filter(x => x === t).length);
-              document.body.insertAdjacentHTML("beforeend", "<p id=\\"measured\\">rows " + rows.join(",") + "</p>");
-            });
-            </script>
-            </body>
-            """)
-        let measure = book.output.appendingPathComponent("intro-measure.html")
-        try measuring.write(to: measure, atomically: true, encoding: .utf8)
-        func rows(width: Int) throws -> [Int] {
-            let (dom, _) = try browse(["--window-size=\(width),900", "--dump-dom", measure.absoluteString])
-            let text = try XCTUnwrap(dom.components(separatedBy: "<p id=\"measured\">rows ").dropFirst().first, "not measured")
-            return text.prefix { $0 != "<" }.split(separator: ",").compactMap { Int($0) }
-        }
+        defer { withExtendedLifetime(book) {} }
+        func rows(width: Int) throws -> [Int] { try measured(measure, width: width).split(separator: ",").compactMap { Int($0) } }
         XCTAssertEqual(try rows(width: 1400), [3, 3], "three to a row where there is room")
         let narrow = try rows(width: 700)
         XCTAssertEqual(narrow.reduce(0, +), 6)
@@ -122,8 +138,9 @@ extension BrowserTests {
 /// the wide one. A figure's panels do the same one by one.
 extension BrowserTests {
     func testAPhoneGetsTheNarrowDrawingWithReadableLabels() throws {
-        let book = try TemporaryBook(fixture: "book")
-        try book.write("intro.md", try book.read("intro.md") + """
+        // For each chart with both drawings: which one is laid out, and the
+        // size its 11.5-pixel tick labels are drawn at on the screen.
+        let (book, page, measure) = try measuringPage(adding: """
 
             ```swift run
             //| id: fig-wide
@@ -138,34 +155,19 @@ extension BrowserTests {
             show(Figure(title: "Pair", charts: charts, columns: 2))
             ```
 
+            """, script: """
+            return [...document.querySelectorAll(".has-narrow")].map(box => {
+              const parts = [...box.children].filter(c => c.getBoundingClientRect().height > 0);
+              if (parts.length !== 1) return "shown:" + parts.length;
+              const svg = parts[0].querySelector("svg");
+              const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+              return parts[0].className + ":" + (11.5 * scale).toFixed(1);
+            }).join(",");
             """)
-        let report = try book.build()
-        XCTAssertTrue(report.succeeded, "\(report.errors) \(report.failures)")
-        // For each chart with both drawings: which one is laid out, and the
-        // size its 11.5-pixel tick labels are drawn at on the screen.
-        let page = try book.page("intro.html")
+        defer { withExtendedLifetime(book) {} }
         XCTAssertEqual(page.components(separatedBy: "class=\"chart-narrow\"").count - 1, 3, "the chart and both panels")
-        let measuring = page.replacingOccurrences(of: "</body>", with: """
-            <script>
-            window.addEventListener("load", () => {
-              const shown = [...document.querySelectorAll(".has-narrow")].map(box => {
-                const parts = [...box.children].filter(c => c.getBoundingClientRect().height > 0);
-                if (parts.length !== 1) return "shown:" + parts.length;
-                const svg = parts[0].querySelector("svg");
-                const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                return parts[0].className + ":" + (11.5 * scale).toFixed(1);
-              });
-              document.body.insertAdjacentHTML("beforeend", "<p id=\\"measured\\">shown " + shown.join(",") + "</p>");
-            });
-            </script>
-            </body>
-            """)
-        let measure = book.output.appendingPathComponent("intro-measure.html")
-        try measuring.write(to: measure, atomically: true, encoding: .utf8)
         func shown(width: Int) throws -> [(drawing: String, tickPixels: Double)] {
-            let (dom, _) = try browse(["--window-size=\(width),900", "--dump-dom", measure.absoluteString])
-            let text = try XCTUnwrap(dom.components(separatedBy: "<p id=\"measured\">shown ").dropFirst().first, "not measured")
-            return text.prefix { $0 != "<" }.split(separator: ",").map { part in
+            try measured(measure, width: width).split(separator: ",").map { part in
                 let pieces = part.split(separator: ":")
                 return (String(pieces[0]), Double(pieces.last ?? "") ?? 0)
             }
