@@ -21,11 +21,7 @@ public protocol ResizableChart: Chart {
 }
 
 extension ResizableChart {
-    /// Less tall by a smaller factor than less wide: a plot needs its height
-    /// more than its width.
-    public func narrowHeight(width narrow: Double) -> Double {
-        min(height, (height * narrow / width * 1.35).rounded())
-    }
+    public func narrowHeight(width narrow: Double) -> Double { NarrowLayout.height(height, from: width, to: narrow) }
 }
 
 /// The layout of a chart for a narrow screen. A page scales a chart's SVG to
@@ -41,12 +37,15 @@ public enum NarrowLayout {
     /// `narrowHeight`); nil when it is at most 15% wider than that already
     /// or cannot be drawn again.
     public static func svg(of chart: any Chart) -> String? {
-        if let animated = chart as? AnimatedContourChart {
-            guard let contour = resized(animated.contour) else { return nil }
-            return AnimatedContourChart(contour, duration: animated.duration, hold: animated.hold).svg()
-        }
         guard let resizable = chart as? any ResizableChart else { return nil }
         return resized(resizable)?.svg()
+    }
+
+    /// A chart's height drawn `narrow` wide instead of `width`: less tall by
+    /// a smaller factor than less wide, since a plot needs its height more
+    /// than its width.
+    public static func height(_ height: Double, from width: Double, to narrow: Double) -> Double {
+        min(height, (height * narrow / width * 1.35).rounded())
     }
 
     static func resized<C: ResizableChart>(_ chart: C) -> C? {
@@ -66,4 +65,14 @@ extension Heatmap: ResizableChart {
     public func narrowHeight(width narrow: Double) -> Double { (height * narrow / width).rounded() }
 }
 extension SurfaceChart: ResizableChart {}
+extension AnimatedContourChart: ResizableChart {
+    public var width: Double {
+        get { contour.width }
+        set { contour.width = newValue }
+    }
+    public var height: Double {
+        get { contour.height }
+        set { contour.height = newValue }
+    }
+}
 // NetworkDiagram keeps its one drawing: its layer captions need the width.

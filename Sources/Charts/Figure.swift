@@ -76,8 +76,7 @@ public struct Figure: Chart {
                                    description: "Figure of \(charts.count) charts: " + charts.map(\.title).joined(separator: "; ") + ".",
                                    identity: panels.joined())
         if !title.isEmpty {
-            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
-                                                className: "tn-title"))
+            document.add(canvasTitle(title, width: width))
         }
         for (index, panel) in panels.enumerated() {
             let column = index % columns, row = index / columns

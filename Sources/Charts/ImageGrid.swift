@@ -54,8 +54,7 @@ public struct ImageGrid: Chart, Sendable {
         var badPixels = 0
         var document = SVGDocument(width: width, height: height, title: title, description: describe(), identity: csv())
         if !title.isEmpty {
-            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
-                                                className: "tn-title"))
+            document.add(canvasTitle(title, width: width))
         }
         var body: [String] = []
         for (index, image) in images.enumerated() {

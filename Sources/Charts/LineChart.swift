@@ -341,7 +341,7 @@ extension LineChart: ResizableChart {
     /// several rows above the plot at the narrow width (six optimizers'
     /// entries take six), with about 170 pixels of plot below it.
     public func narrowHeight(width narrow: Double) -> Double {
-        let base = min(height, (height * narrow / width * 1.35).rounded())
+        let base = NarrowLayout.height(height, from: width, to: narrow)
         guard series.count > 1 || legendShowsFinalValue else { return base }
         let band = legend(prepare()).bandHeight(width: narrow - 40)
         let titleHeight: Double = title.isEmpty ? 0 : Theme.titleSize + 14

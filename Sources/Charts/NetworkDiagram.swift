@@ -126,8 +126,7 @@ public struct NetworkDiagram: Chart, Sendable {
             }
         }
         if !title.isEmpty {
-            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
-                                                className: "tn-title"))
+            document.add(canvasTitle(title, width: width))
         }
         if layers.isEmpty {
             document.add(textElement("No layers", x: width / 2, y: height / 2, anchor: "middle", className: "tn-note tn-muted"))

@@ -91,6 +91,13 @@ func fittedTextElement(
     return textElement(string, x: x, y: y, anchor: anchor, className: className, extra: extra)
 }
 
+/// A chart's title at the canvas's top left, set smaller if it is too long
+/// for a canvas `width` wide.
+func canvasTitle(_ title: String, width: Double) -> String {
+    fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
+                      className: "tn-title")
+}
+
 /// `Format.textWidth`, 10% wider for a bold face.
 func fittedTextWidth(_ string: String, fontSize: Double, bold: Bool) -> Double {
     Format.textWidth(string, fontSize: fontSize) * (bold ? 1.1 : 1)

@@ -153,8 +153,7 @@ public struct SurfaceChart: Chart, Sendable {
         document.add(textElement(zLabel + (heightScale == .log ? (abs(low) >= floor ? " − min (log)" : " (log)") : ""),
                                  x: peak.x, y: peak.y - 10, anchor: "middle", className: "tn-label"))
         if !title.isEmpty {
-            document.add(fittedTextElement(title, x: 14, y: 14 + Theme.titleSize, maxWidth: width - 24, fontSize: Theme.titleSize, bold: true,
-                                                className: "tn-title"))
+            document.add(canvasTitle(title, width: width))
         }
         var barScale = heightScale == .log
             ? Scale(lower: floor, upper: high - low, kind: .log)
