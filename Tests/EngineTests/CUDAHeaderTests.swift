@@ -65,8 +65,7 @@ final class CUDAHeaderTests: XCTestCase {
         _ = try CHeader(named: "cuda.h", wheel: "nvidia-cuda-runtime")
         let include = try XCTUnwrap(CHeader.folder(holding: "cuda.h"))
         let compiler = try KernelEmulator.clangPlusPlus()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-launch-layout-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-launch-layout")
         defer { try? FileManager.default.removeItem(at: directory) }
         let program = #"""
         #include <cuda.h>

@@ -173,8 +173,7 @@ final class CUDAKernelEmulatorTests: XCTestCase {
 
     func testKernelsMatchTheirTwinsWhenRunOnTheCPU() throws {
         let (r, f, c, n) = (Self.rows, Self.features, Self.classes, Self.parameters)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-kernel-emulator-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-kernel-emulator")
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 42)
         func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }

@@ -167,8 +167,7 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
     /// when each thread loads its operands.
     func testTheBackwardKernelsWriteTheSameBitsAtAnyGrid() throws {
         let (f0, h0, h1, c) = (37, 300, 70, 10)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-grid-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-row-grid")
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 17)
         func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }
@@ -215,8 +214,7 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
     /// MNIST's 784 inputs being three elements a thread and part of a fourth,
     /// and every block's product z = W·x matches one in Double.
     func testTheFirstKernelGathersTheStepsExample() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-gather-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-row-gather")
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 11)
         let data = (0..<(3 * 784)).map { _ in generator.uniform(-2, 2) }
@@ -236,8 +234,7 @@ final class CUDARowKernelEmulatorTests: XCTestCase {
 
     func testRowKernelsMatchTheirTwinsWhenRunOnTheCPU() throws {
         let (f0, h0, h1, c) = (37, 300, 70, 10)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-row-emulator-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-row-emulator")
         defer { try? FileManager.default.removeItem(at: directory) }
         var generator = RandomGenerator(seed: 7)
         func random(_ count: Int, _ low: Float, _ high: Float) -> [Float] { (0..<count).map { _ in generator.uniform(low, high) } }

@@ -212,8 +212,7 @@ final class CUDATwinTests: XCTestCase {
         template <typename T> static inline T __ldcg(const T* a) { return *a; }
 
         """
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tn-kernel-syntax-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("tn-kernel-syntax")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("kernels.cpp")
         try (shim + KernelSource.source).write(to: file, atomically: true, encoding: .utf8)
